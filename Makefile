@@ -1,0 +1,61 @@
+# Two commands do everything: `make lab` (open the course) and `make test` (run every test).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+SUBMISSIONS ?= submissions
+PROFILE ?= quick
+
+.PHONY: help venv lab test lint format outputs student grade bench clean
+
+help:
+	@echo "make lab      set up .venv and open the course in JupyterLab"
+	@echo "make test     set up .venv and run every test (unit tests, lint, all notebooks)"
+	@echo "make outputs NB=notebooks/02_cnn.ipynb   re-run a notebook (quick profile) and store its outputs"
+	@echo "make student  build the student notebooks into build/student/"
+	@echo "make grade SUBMISSIONS=dir   grade submitted notebooks into build/grades.csv"
+	@echo "make bench PROFILE=quick|full|both   time every notebook into benchmarks/"
+
+$(STAMP): requirements.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Python 3.10+ is needed, found " + sys.version' \
+		|| { echo "Install Python 3.10, 3.11 or 3.12 and run again (or: make PYTHON=python3.11 ...)"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/python -m ipykernel install --user --name dl-course --display-name "Deep learning course (.venv)" >/dev/null
+	$(BIN)/jupyter lab notebooks/
+
+test: $(STAMP)
+	COURSE_PROFILE=quick $(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix . && $(BIN)/ruff format .
+
+outputs: $(STAMP)
+	@test -n "$(NB)" || { echo "Name the notebook: make outputs NB=notebooks/02_cnn.ipynb"; exit 1; }
+	$(BIN)/python -m course_utils.assignments tag $(NB)
+	COURSE_PROFILE=quick $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+		--ExecutePreprocessor.timeout=900 $(NB)
+	$(BIN)/ruff format $(NB)
+
+student: $(STAMP)
+	$(BIN)/python -m course_utils.assignments student $(NOTEBOOKS) --out build/student
+
+grade: $(STAMP)
+	$(BIN)/python -m course_utils.assignments grade $(SUBMISSIONS) --out build/grades.csv
+
+bench: $(STAMP)
+	$(BIN)/python -m course_utils.bench --profile $(PROFILE)
+
+clean:
+	rm -rf build .pytest_cache

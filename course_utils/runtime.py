@@ -1,0 +1,195 @@
+"""Run settings: quiet logs, seeds, devices and the quick/full profile."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import random
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+
+PROFILES = ("quick", "full")
+T = TypeVar("T")
+
+
+@contextlib.contextmanager
+def _silenced_stderr_fd():
+    """Redirect the OS-level stderr to /dev/null (TF's C++ import chatter)."""
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):
+        fd = 2
+    saved = os.dup(fd)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        sys.stderr.flush()
+        os.dup2(devnull, fd)
+        yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+        os.close(devnull)
+
+
+def resolve_profile(profile: str | None = None) -> str:
+    """Return the run profile: the argument, else $COURSE_PROFILE, else quick under tests/CI."""
+    if profile is None:
+        profile = os.environ.get("COURSE_PROFILE") or None
+    if profile is None:
+        under_test = "PYTEST_CURRENT_TEST" in os.environ or os.environ.get("CI")
+        profile = "quick" if under_test else "full"
+    profile = profile.strip().lower()
+    if profile not in PROFILES:
+        raise ValueError(
+            f"Unknown profile {profile!r}: use one of {PROFILES} "
+            "(set COURSE_PROFILE=quick or COURSE_PROFILE=full, or pass profile=...)."
+        )
+    return profile
+
+
+@dataclass(frozen=True)
+class Course:
+    """What `setup()` returns: the profile, the seed, the devices and budget helpers."""
+
+    profile: str
+    seed: int
+    devices: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def quick(self) -> bool:
+        """True in the quick (test/CI) profile."""
+        return self.profile == "quick"
+
+    @property
+    def has_gpu(self) -> bool:
+        """True when TensorFlow sees a GPU."""
+        return any("GPU" in d for d in self.devices)
+
+    def pick(self, *, quick: T, full: T) -> T:
+        """Return the budget for the running profile, e.g. `course.pick(quick=2, full=15)`."""
+        return quick if self.quick else full
+
+    def headline(
+        self,
+        name: str,
+        value: float,
+        *,
+        quick_floor: float,
+        full_target: float,
+        higher_is_better: bool = True,
+    ) -> float:
+        """Assert the notebook's headline metric against the floor of this profile, and record it."""
+        value = float(value)
+        if not np.isfinite(value):
+            raise AssertionError(f"{name} is {value}: the model diverged or was never evaluated.")
+        floor = quick_floor if self.quick else full_target
+        ok = value >= floor if higher_is_better else value <= floor
+        relation = "≥" if higher_is_better else "≤"
+        _record_metric(name, value, floor, full_target, self.profile, higher_is_better)
+        if not ok:
+            raise AssertionError(
+                f"{name} = {value:.4f}, expected {relation} {floor} in the {self.profile} profile. "
+                "The model did not learn enough: check the data, the loss and the number of epochs."
+            )
+        print(f"{name} = {value:.4f}  ({relation} {floor} required in the {self.profile} profile: OK)")
+        return value
+
+
+def _record_metric(name: str, value: float, floor: float, target: float, profile: str, higher: bool) -> None:
+    """Append the headline metric to $COURSE_METRICS_FILE (used by the benchmark)."""
+    path = os.environ.get("COURSE_METRICS_FILE")
+    if not path:
+        return
+    row = {
+        "metric": name,
+        "value": value,
+        "floor": floor,
+        "target": target,
+        "profile": profile,
+        "higher_is_better": higher,
+    }
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(row) + "\n")
+
+
+def setup(
+    seed: int = 42,
+    profile: str | None = None,
+    *,
+    deterministic: bool = True,
+    verbose: bool = True,
+) -> Course:
+    """Silence TF logs, seed everything, configure devices and return the `Course` settings."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}.")
+    seed = int(seed)
+    profile = resolve_profile(profile)
+
+    # Must be set before TensorFlow is imported to take effect.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    if "tensorflow" not in sys.modules:
+        with _silenced_stderr_fd():
+            import tensorflow as tf  # noqa: F401
+    import keras
+    import tensorflow as tf
+
+    tf.get_logger().setLevel("ERROR")
+    gpus = tf.config.list_physical_devices("GPU")
+    for gpu in gpus:
+        try:
+            tf.config.experimental.set_memory_growth(gpu, True)
+        except RuntimeError:  # devices already initialised: keep going
+            pass
+    random.seed(seed)
+    np.random.seed(seed)
+    keras.utils.set_random_seed(seed)
+    if deterministic:
+        tf.config.experimental.enable_op_determinism()
+
+    devices = tuple(
+        f"{d.device_type}:{i}"
+        for kind in ("CPU", "GPU")
+        for i, d in enumerate(tf.config.list_physical_devices(kind))
+    )
+    _configure_matplotlib()
+    if verbose:
+        print(
+            f"TensorFlow {tf.__version__} | Keras {keras.__version__} | "
+            f"profile: {profile} | seed: {seed} | devices: {', '.join(devices)}"
+        )
+    return Course(profile=profile, seed=seed, devices=devices)
+
+
+def _configure_matplotlib() -> None:
+    """Small, crisp figures that keep the stored notebooks light."""
+    try:
+        import matplotlib as mpl
+    except ImportError:
+        return
+    mpl.rcParams.update({"figure.dpi": 72, "figure.figsize": (6.4, 3.6), "axes.grid": False})
+
+
+def project_root() -> Path:
+    """The repository root (the folder that holds `course_utils/`)."""
+    return Path(__file__).resolve().parent.parent
+
+
+def print_versions(packages: tuple[str, ...] = ("tensorflow", "keras", "numpy")) -> dict[str, Any]:
+    """Return (and print) the installed version of each named package, or None if missing."""
+    from importlib import metadata
+
+    found: dict[str, Any] = {}
+    for name in packages:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = None
+        print(f"{name:>12}: {found[name] or 'not installed'}")
+    return found
