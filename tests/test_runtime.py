@@ -1,0 +1,84 @@
+"""Tests of course_utils.runtime: profiles, budgets, the headline metric, setup()."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from course_utils.runtime import Course, resolve_profile, setup
+
+
+def test_profile_from_environment(monkeypatch):
+    monkeypatch.setenv("COURSE_PROFILE", "FULL")
+    assert resolve_profile() == "full"
+    monkeypatch.setenv("COURSE_PROFILE", "quick")
+    assert resolve_profile() == "quick"
+
+
+def test_profile_defaults_to_quick_under_tests(monkeypatch):
+    monkeypatch.delenv("COURSE_PROFILE", raising=False)
+    assert resolve_profile() == "quick"  # PYTEST_CURRENT_TEST is set
+
+
+def test_profile_defaults_to_full_for_learners(monkeypatch):
+    for name in ("COURSE_PROFILE", "PYTEST_CURRENT_TEST", "CI"):
+        monkeypatch.delenv(name, raising=False)
+    assert resolve_profile() == "full"
+
+
+def test_unknown_profile_is_a_clear_error():
+    with pytest.raises(ValueError, match=r"Unknown profile 'fast'.*COURSE_PROFILE"):
+        resolve_profile("fast")
+
+
+def test_pick_follows_the_profile():
+    assert Course("quick", 0).pick(quick=2, full=15) == 2
+    assert Course("full", 0).pick(quick=2, full=15) == 15
+
+
+def test_headline_passes_and_records(tmp_path, monkeypatch, capsys):
+    log = tmp_path / "metrics.jsonl"
+    monkeypatch.setenv("COURSE_METRICS_FILE", str(log))
+    assert Course("quick", 0).headline("accuracy", 0.9, quick_floor=0.8, full_target=0.97) == 0.9
+    assert "accuracy = 0.9000" in capsys.readouterr().out
+    row = json.loads(log.read_text())
+    assert row == {
+        "metric": "accuracy",
+        "value": 0.9,
+        "floor": 0.8,
+        "target": 0.97,
+        "profile": "quick",
+        "higher_is_better": True,
+    }
+
+
+def test_headline_fails_under_the_floor_of_its_profile():
+    with pytest.raises(AssertionError, match="expected ≥ 0.97 in the full profile"):
+        Course("full", 0).headline("accuracy", 0.9, quick_floor=0.8, full_target=0.97)
+
+
+def test_headline_for_errors_and_nan():
+    Course("quick", 0).headline("MAE", 10.0, quick_floor=12.0, full_target=9.0, higher_is_better=False)
+    with pytest.raises(AssertionError, match="≤ 12.0"):
+        Course("quick", 0).headline("MAE", 13.0, quick_floor=12.0, full_target=9.0, higher_is_better=False)
+    with pytest.raises(AssertionError, match="diverged"):
+        Course("quick", 0).headline("loss", float("nan"), quick_floor=1, full_target=1)
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, "42", True])
+def test_setup_rejects_bad_seeds(seed):
+    with pytest.raises(ValueError, match="seed must be a non-negative integer"):
+        setup(seed=seed)
+
+
+def test_setup_seeds_and_reports(capsys):
+    import numpy as np
+    import tensorflow as tf
+
+    course = setup(seed=7, profile="quick")
+    assert course.profile == "quick" and course.seed == 7 and "CPU:0" in course.devices
+    first = (np.random.rand(), float(tf.random.uniform(())))
+    setup(seed=7, profile="quick")
+    assert (np.random.rand(), float(tf.random.uniform(()))) == first
+    assert "profile: quick | seed: 7" in capsys.readouterr().out
