@@ -26,7 +26,9 @@ def test_placeholders_are_reported():
 
 def test_check_shape():
     check_shape(np.zeros((4, 10)), (None, 10))
-    with pytest.raises(CheckFailed, match=r"output shape: expected \(None, 10\), got \(4, 1\)\. Check the last layer"):
+    with pytest.raises(
+        CheckFailed, match=r"output shape: expected \(None, 10\), got \(4, 1\)\. Check the last layer"
+    ):
         check_shape(np.zeros((4, 1)), (None, 10))
     with pytest.raises(CheckFailed, match="number of dimensions differs"):
         check_shape(np.zeros((4,)), (4, 1))
@@ -52,7 +54,9 @@ def test_check_dtype():
 
     check_dtype(np.zeros(2, "float32"), "float32")
     check_dtype(tf.zeros(2), "float32")
-    with pytest.raises(CheckFailed, match=r"expected float32, got float64\. Convert with \.astype\('float32'\)"):
+    with pytest.raises(
+        CheckFailed, match=r"expected float32, got float64\. Convert with \.astype\('float32'\)"
+    ):
         check_dtype(np.zeros(2), "float32")
 
 

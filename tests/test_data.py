@@ -7,7 +7,15 @@ import os
 import numpy as np
 import pytest
 
-from course_utils.data import ChecksumError, fetch, load_dataset, load_series, sha256_of, split, stratified_subset
+from course_utils.data import (
+    ChecksumError,
+    fetch,
+    load_dataset,
+    load_series,
+    sha256_of,
+    split,
+    stratified_subset,
+)
 
 
 def test_mnist_is_shuffled_stratified_and_reproducible():
@@ -18,7 +26,9 @@ def test_mnist_is_shuffled_stratified_and_reproducible():
     assert np.array_equal(a.y_train, b.y_train) and np.array_equal(a.x_test, b.x_test)
     for y in (a.y_train, a.y_val, a.y_test):
         counts = np.bincount(y, minlength=10)
-        assert counts.min() > 0 and counts.max() - counts.min() <= 1, counts  # the raw data is sorted by class
+        assert counts.min() > 0 and counts.max() - counts.min() <= 1, (
+            counts
+        )  # the raw data is sorted by class
     assert len(a.y_train) + len(a.y_val) + len(a.y_test) == 500
     assert "per class" in a.summary()
 

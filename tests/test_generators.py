@@ -38,7 +38,11 @@ def test_recall_task_label_is_the_symbol_lag_steps_back():
 
 @pytest.mark.parametrize(
     "args, message",
-    [((10, 5, 5), "lag \\(5\\) must be shorter"), ((10, 5, 0), "lag must be"), ((10, 1, 1), "length must be")],
+    [
+        ((10, 5, 5), "lag \\(5\\) must be shorter"),
+        ((10, 5, 0), "lag must be"),
+        ((10, 1, 1), "length must be"),
+    ],
 )
 def test_recall_task_bad_input(args, message):
     with pytest.raises(ValueError, match=message):
