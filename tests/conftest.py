@@ -22,3 +22,26 @@ def pytest_generate_tests(metafunc):
 @pytest.fixture
 def root() -> Path:
     return ROOT
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Report (without failing) notebooks whose cells took longer than the quick budget."""
+    per_notebook: dict[str, float] = {}
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            nodeid = getattr(report, "nodeid", "")
+            if ".ipynb::" in nodeid and getattr(report, "when", "") == "call":
+                name = nodeid.split("::", 1)[0]
+                per_notebook[name] = per_notebook.get(name, 0.0) + report.duration
+    if not per_notebook:
+        return
+    slow = {name: s for name, s in per_notebook.items() if s > 24}  # + ~6 s kernel start = 30 s budget
+    terminalreporter.section("notebook time budget (quick profile: 30 s each, kernel start included)")
+    terminalreporter.line(
+        f"{len(per_notebook)} notebooks executed; slowest cell total {max(per_notebook.values()):.1f} s"
+    )
+    for name, seconds in sorted(slow.items()):
+        terminalreporter.line(f"over budget: {name}: cells took {seconds:.1f} s (+ kernel start)")
+    terminalreporter.line(
+        "(under parallel test workers each notebook shares the CPU; `make bench` gives exact figures)"
+    )

@@ -1,0 +1,78 @@
+"""Tests of course_utils.bench: one real measured run of a tiny notebook, and the reports."""
+
+from __future__ import annotations
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_notebook
+
+from course_utils import bench
+
+
+def test_run_notebook_measures_time_memory_and_headline(tmp_path):
+    nb = new_notebook(
+        cells=[
+            new_code_cell(
+                "from course_utils.runtime import Course\n"
+                "course = Course('quick', 0)\n"
+                "blob = bytearray(200 * 2**20)  # 200 MB that the memory probe must see\n"
+                "import time; time.sleep(1.0)\n"
+                "course.headline('accuracy', 0.91, quick_floor=0.5, full_target=0.95)"
+            )
+        ]
+    )
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = tmp_path / "98_tiny.ipynb"
+    nbformat.write(nb, path)
+    row = bench.run_notebook(path, "quick", timeout=300)
+    assert row["notebook"] == "98_tiny" and row["profile"] == "quick"
+    assert row["metric"] == "accuracy" and row["value"] == 0.91 and row["target"] == 0.95
+    assert row["seconds"] >= 1.0 and row["peak_mb"] >= 200
+    assert row["tf_version"].startswith("2.")
+
+
+def test_failed_notebook_has_no_metric(tmp_path):
+    nb = new_notebook(cells=[new_code_cell("raise RuntimeError('broken')")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, tmp_path / "97_broken.ipynb")
+    row = bench.run_notebook(tmp_path / "97_broken.ipynb", "quick", timeout=300)
+    assert row["metric"] == "error"
+    assert bench.over_budget([row]) == ["97_broken (quick): no headline metric (error)"]
+
+
+def _row(notebook, profile, seconds, peak=500, value=0.9):
+    return dict(
+        notebook=notebook, profile=profile, seconds=seconds, peak_mb=peak, metric="acc", value=value,
+        target=0.95, device="cpu", tf_version="2.21.0",
+    )  # fmt: skip
+
+
+def test_merge_replaces_same_notebook_and_profile():
+    old = [_row("01_a", "quick", 10), _row("02_b", "quick", 12)]
+    merged = bench.merge(old, [_row("01_a", "quick", 20), _row("01_a", "full", 100)])
+    assert [(r["notebook"], r["profile"], r["seconds"]) for r in merged] == [
+        ("01_a", "full", 100),
+        ("01_a", "quick", 20),
+        ("02_b", "quick", 12),
+    ]
+
+
+def test_over_budget_reports_time_and_memory():
+    rows = [_row("01_a", "quick", 31), _row("02_b", "full", 500, peak=5000), _row("03_c", "quick", 29)]
+    assert bench.over_budget(rows) == ["01_a (quick): 31 s > 30 s", "02_b (full): 5000 MB > 4096 MB"]
+
+
+def test_markdown_table_and_readme(tmp_path):
+    table = bench.markdown_table([_row("01_a", "quick", 12.3), _row("01_a", "full", 200)])
+    assert "| 01 | [01_a](notebooks/01_a.ipynb) | 12 s · acc 0.9 (target 0.95) | 200 s · acc 0.9" in table
+    readme = tmp_path / "README.md"
+    readme.write_text(f"intro\n{bench.TOC_START}\nold\n{bench.TOC_END}\nrest\n")
+    assert bench.update_readme(table, readme)
+    text = readme.read_text()
+    assert "old" not in text and table in text and text.startswith("intro") and text.endswith("rest\n")
+    readme.write_text("no markers")
+    assert not bench.update_readme(table, readme)
+
+
+def test_plot_is_written(tmp_path):
+    bench.plot([_row("01_a", "quick", 12), _row("01_a", "full", 200)], tmp_path / "r.png")
+    assert (tmp_path / "r.png").stat().st_size > 1000
