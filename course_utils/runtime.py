@@ -19,19 +19,19 @@ T = TypeVar("T")
 
 @contextlib.contextmanager
 def _silenced_stderr_fd():
-    """Redirect the OS-level stderr to /dev/null (TF's C++ import chatter)."""
-    try:
-        fd = sys.stderr.fileno()
-    except (AttributeError, OSError, ValueError):
-        fd = 2
-    saved = os.dup(fd)
+    """Point file descriptor 2 at /dev/null for a while (TF's C++ import chatter writes there).
+
+    Under Jupyter, sys.stderr.fileno() is a copy of the original stream, while fd 2 itself is the
+    pipe the kernel captures, so it is fd 2 that must be redirected.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
     devnull = os.open(os.devnull, os.O_WRONLY)
     try:
-        sys.stderr.flush()
-        os.dup2(devnull, fd)
+        os.dup2(devnull, 2)
         yield
     finally:
-        os.dup2(saved, fd)
+        os.dup2(saved, 2)
         os.close(saved)
         os.close(devnull)
 

@@ -82,3 +82,18 @@ def test_setup_seeds_and_reports(capsys):
     setup(seed=7, profile="quick")
     assert (np.random.rand(), float(tf.random.uniform(()))) == first
     assert "profile: quick | seed: 7" in capsys.readouterr().out
+
+
+def test_setup_silences_tensorflow_before_import():
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", "import course_utils; course_utils.setup(profile='quick')"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == "", f"TensorFlow wrote to stderr: {done.stderr[:300]!r}"
+    assert "profile: quick" in done.stdout
