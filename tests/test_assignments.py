@@ -80,8 +80,9 @@ def graded(course_dir, tmp_path_factory):
     looping["cells"][2]["source"] = "# Exercise 1\ndef square(x):\n    while True:\n        pass"
     (subs / "dave" / source.name).write_text(json.dumps(looping))
     cheating = json.loads(source.read_text())
-    del cheating["cells"][3]  # deletes the check of exercise 1
     cheating["cells"][4]["source"] = "# Exercise 2\nanswer = 41"
+    cheating["cells"][5]["source"] = "# Check exercise 2\npass  # an edited check is replaced by the original"
+    del cheating["cells"][3]  # deletes the check of exercise 1
     (subs / "erin" / source.name).write_text(json.dumps(cheating))
     (subs / "frank" / "answers.txt").write_text("42")
     out = tmp_path_factory.mktemp("out") / "grades.csv"
