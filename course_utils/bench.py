@@ -157,7 +157,7 @@ def markdown_table(rows: list[dict]) -> str:
     for r in rows:
         by_notebook.setdefault(r["notebook"], {})[r["profile"]] = r
     lines = [
-        "| # | notebook | quick: time · result | full: time · result |",
+        "| # | notebook | quick: time · memory · result | full: time · memory · result |",
         "|---|---|---|---|",
     ]
     for notebook, profiles in sorted(by_notebook.items()):
@@ -168,7 +168,9 @@ def markdown_table(rows: list[dict]) -> str:
                 cells.append("not measured yet")
                 continue
             value = f"{float(r['value']):.3g}" if r["value"] not in ("", None) else "—"
-            cells.append(f"{float(r['seconds']):.0f} s · {r['metric']} {value} (target {r['target']})")
+            cells.append(
+                f"{float(r['seconds']):.0f} s · {float(r['peak_mb']):.0f} MB · {r['metric']} {value} (target {r['target']})"
+            )
         link = f"[{_title(notebook)}](notebooks/{notebook}.ipynb)"
         lines.append(f"| {notebook[:2]} | {link} | {cells[0]} | {cells[1]} |")
     device = rows[0]["device"] if rows else "?"

@@ -63,7 +63,10 @@ def test_over_budget_reports_time_and_memory():
 
 def test_markdown_table_and_readme(tmp_path):
     table = bench.markdown_table([_row("01_a", "quick", 12.3), _row("01_a", "full", 200)])
-    assert "| 01 | [01_a](notebooks/01_a.ipynb) | 12 s · acc 0.9 (target 0.95) | 200 s · acc 0.9" in table
+    assert (
+        "| 01 | [01_a](notebooks/01_a.ipynb) | 12 s · 500 MB · acc 0.9 (target 0.95) | 200 s · 500 MB · acc 0.9"
+        in table
+    )
     readme = tmp_path / "README.md"
     readme.write_text(f"intro\n{bench.TOC_START}\nold\n{bench.TOC_END}\nrest\n")
     assert bench.update_readme(table, readme)
