@@ -20,19 +20,25 @@ def _errors(cell) -> list[str]:
     return [f"{o.ename}: {o.evalue}" for o in cell.outputs if o.output_type == "error"]
 
 
+REGION = re.compile(r"### BEGIN (SOLUTION|HIDDEN TESTS)\n(.*?)### END \1", re.S)
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_student_version_leaks_no_solution(path):
     instructor = nbformat.read(path, as_version=4)
     student = student_version(instructor)
     student_text = "\n".join(c.source for c in student.cells)
     assert "BEGIN SOLUTION" not in student_text and "HIDDEN TESTS" not in student_text
+    # Lines the lesson shows anyway (outside any solution or hidden test) are not a leak.
+    public_text = "\n".join(REGION.sub("", c.source) for c in instructor.cells)
     for cell in instructor.cells:
-        for region in re.findall(r"### BEGIN (SOLUTION|HIDDEN TESTS)\n(.*?)### END \1", cell.source, re.S):
-            for line in region[1].splitlines():
-                if len(line.strip()) > 12:  # short lines such as "return x" may also appear elsewhere
-                    assert line.strip() not in student_text, (
-                        f"leaked into the student version: {line.strip()!r}"
-                    )
+        for _, body in REGION.findall(cell.source):
+            lines = [line.strip() for line in body.splitlines() if line.strip()]
+            if len(lines) > 1:
+                assert body.strip() not in student_text, f"a whole solution leaked: {body[:80]!r}"
+            for line in lines:
+                if len(line) > 12 and line not in public_text:
+                    assert line not in student_text, f"leaked into the student version: {line!r}"
     assert all(not c.get("outputs") for c in student.cells if c.cell_type == "code")
     stubs = student_text.count("raise NotImplementedError()")
     assert stubs >= len(exercise_cells(instructor)), "every exercise needs a stub in the student version"
