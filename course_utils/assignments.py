@@ -93,7 +93,11 @@ def build_student(notebooks: list[Path], out_dir: Path) -> list[Path]:
         if not exercise_cells(nb):
             raise ValueError(f"{path} has no exercises tagged '# Exercise N' / '# Check exercise N'.")
         target = out_dir / path.name
-        nbformat.write(student_version(nb), target)
+        try:
+            student = student_version(nb)
+        except RuntimeError as exc:  # nbgrader's complaint about an untagged solution region
+            raise ValueError(f"{path}: {exc} Run `make outputs NB={path}` to tag its exercises.") from exc
+        nbformat.write(student, target)
         written.append(target)
     return written
 
