@@ -120,6 +120,8 @@ def _error_of(cell) -> str | None:
     """The error a cell raised ('Name: message'), or None when it ran cleanly."""
     for out in cell.get("outputs", []):
         if out.get("output_type") == "error":
+            if out.get("ename") == "NotImplementedError":
+                return "not attempted: the solution cell still raises NotImplementedError"
             text = f"{out.get('ename', 'Error')}: {out.get('evalue', '')}".strip()
             return text.splitlines()[0][:300] if text else "error"
     return None
