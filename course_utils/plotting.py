@@ -167,3 +167,38 @@ def comparison_table(results: Mapping[str, Mapping[str, float]]):
     import pandas as pd
 
     return pd.DataFrame(results).T
+
+
+def plot_pareto(
+    searches: Mapping[str, tuple[Sequence[float], Sequence[float]]],
+    *,
+    cost_label: str = "parameters",
+    score_label: str = "validation accuracy",
+    log_cost: bool = True,
+):
+    """Scatter {search: (costs, scores)} and draw the Pareto front over all points; returns the figure."""
+    from course_utils.search import pareto_front
+
+    if not searches:
+        raise ValueError("searches must look like {'random search': (costs, scores), ...}.")
+    fig, ax = plt.subplots(figsize=(5.6, 3.8))
+    all_costs, all_scores = [], []
+    for name, (costs, scores) in searches.items():
+        if len(costs) != len(scores) or len(costs) == 0:
+            raise ValueError(f"{name!r}: costs and scores must be non-empty and equally long.")
+        ax.scatter(costs, scores, s=22, alpha=0.75, label=name)
+        all_costs += list(costs)
+        all_scores += list(scores)
+    front = pareto_front(all_costs, all_scores)
+    ax.step(
+        np.asarray(all_costs)[front],
+        np.asarray(all_scores)[front],
+        "k--",
+        where="post",
+        lw=1,
+        label="Pareto front",
+    )
+    ax.set(xlabel=cost_label, ylabel=score_label, xscale="log" if log_cost else "linear")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig

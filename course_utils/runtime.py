@@ -9,7 +9,7 @@ import random
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import numpy as np
 
@@ -123,10 +123,19 @@ def setup(
     *,
     deterministic: bool = True,
     verbose: bool = True,
+    cpu_devices: int | None = None,
 ) -> Course:
-    """Silence TF logs, seed everything, configure devices and return the `Course` settings."""
+    """Silence TF logs, seed everything, configure devices and return the `Course` settings.
+
+    `cpu_devices=2` splits the CPU into two logical devices (for tf.distribute on a laptop); it must
+    happen before TensorFlow runs its first operation.
+    """
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}.")
+    if cpu_devices is not None and (
+        isinstance(cpu_devices, bool) or not isinstance(cpu_devices, (int, np.integer)) or cpu_devices < 1
+    ):
+        raise ValueError(f"cpu_devices must be a positive integer (e.g. 2), got {cpu_devices!r}.")
     seed = int(seed)
     profile = resolve_profile(profile)
 
@@ -147,16 +156,19 @@ def setup(
             tf.config.experimental.set_memory_growth(gpu, True)
         except RuntimeError:  # devices already initialised: keep going
             pass
+    if cpu_devices is not None:
+        _split_cpu(tf, int(cpu_devices))
     random.seed(seed)
     np.random.seed(seed)
     keras.utils.set_random_seed(seed)
     if deterministic:
         tf.config.experimental.enable_op_determinism()
 
+    cpus = tf.config.list_logical_devices("CPU") if cpu_devices else tf.config.list_physical_devices("CPU")
     devices = tuple(
         f"{d.device_type}:{i}"
-        for kind in ("CPU", "GPU")
-        for i, d in enumerate(tf.config.list_physical_devices(kind))
+        for kind_devices in (cpus, tf.config.list_physical_devices("GPU"))
+        for i, d in enumerate(kind_devices)
     )
     _configure_matplotlib()
     if verbose:
@@ -165,6 +177,21 @@ def setup(
             f"profile: {profile} | seed: {seed} | devices: {', '.join(devices)}"
         )
     return Course(profile=profile, seed=seed, devices=devices)
+
+
+def _split_cpu(tf, count: int) -> None:
+    """Expose the CPU as `count` logical devices (TensorFlow allows this only before it starts)."""
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    current = tf.config.get_logical_device_configuration(cpu)
+    if len(current or [None]) == count:
+        return  # already so (e.g. setup() run twice in one kernel)
+    try:
+        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * count)
+    except RuntimeError as err:
+        raise RuntimeError(
+            f"Cannot split the CPU into {count} devices: TensorFlow has already started. Restart the "
+            "kernel and call course_utils.setup(cpu_devices=...) before any TensorFlow operation."
+        ) from err
 
 
 def _configure_matplotlib() -> None:
@@ -179,17 +206,3 @@ def _configure_matplotlib() -> None:
 def project_root() -> Path:
     """The repository root (the folder that holds `course_utils/`)."""
     return Path(__file__).resolve().parent.parent
-
-
-def print_versions(packages: tuple[str, ...] = ("tensorflow", "keras", "numpy")) -> dict[str, Any]:
-    """Return (and print) the installed version of each named package, or None if missing."""
-    from importlib import metadata
-
-    found: dict[str, Any] = {}
-    for name in packages:
-        try:
-            found[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            found[name] = None
-        print(f"{name:>12}: {found[name] or 'not installed'}")
-    return found

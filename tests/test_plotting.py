@@ -64,3 +64,18 @@ def test_confusion_embedding_comparison_bad_input():
         plotting.plot_embedding(np.zeros((5, 3)))
     with pytest.raises(ValueError, match="the first model has"):
         plotting.plot_comparison({"a": {"x": 1}, "b": {"y": 2}})
+
+
+def test_plot_pareto_draws_each_search_and_the_front():
+    fig = plotting.plot_pareto({"random": ([100, 200, 400], [0.5, 0.7, 0.6]), "evolution": ([150], [0.8])})
+    ax = fig.axes[0]
+    assert [c.get_label() for c in ax.collections] == ["random", "evolution"]
+    front = ax.lines[0]
+    assert list(front.get_xdata()) == [100, 150] and list(front.get_ydata()) == [0.5, 0.8]
+
+
+def test_plot_pareto_bad_input():
+    with pytest.raises(ValueError, match="searches must look like"):
+        plotting.plot_pareto({})
+    with pytest.raises(ValueError, match="'random'.*equally long"):
+        plotting.plot_pareto({"random": ([1, 2], [0.5])})

@@ -97,3 +97,31 @@ def test_setup_silences_tensorflow_before_import():
     assert done.returncode == 0, done.stderr
     assert done.stderr == "", f"TensorFlow wrote to stderr: {done.stderr[:300]!r}"
     assert "profile: quick" in done.stdout
+
+
+@pytest.mark.parametrize("count", [0, -1, 1.5, True, "2"])
+def test_setup_rejects_bad_cpu_device_counts(count):
+    with pytest.raises(ValueError, match="cpu_devices must be a positive integer"):
+        setup(profile="quick", cpu_devices=count)
+
+
+def test_setup_splits_the_cpu_or_says_why_it_cannot():
+    import subprocess
+    import sys
+
+    script = """
+import course_utils
+course = course_utils.setup(profile="quick", cpu_devices=2, verbose=False)
+import tensorflow as tf
+print(course.devices, len(tf.config.list_logical_devices("CPU")))
+course_utils.setup(profile="quick", cpu_devices=2, verbose=False)  # a rerun in the same kernel is fine
+try:
+    course_utils.setup(profile="quick", cpu_devices=3, verbose=False)
+except RuntimeError as err:
+    print(err)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    first, second = done.stdout.splitlines()[:2]
+    assert first.startswith("('CPU:0', 'CPU:1'") and first.endswith(" 2")
+    assert "TensorFlow has already started" in second and "Restart the kernel" in second
