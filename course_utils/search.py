@@ -80,7 +80,11 @@ class SearchSpace:
 
     def keras_tuner(self, hp) -> Architecture:
         """The same space declared to KerasTuner: `hp.Choice` per name; returns the picked architecture."""
-        return {name: hp.Choice(name, list(options)) for name, options in self.choices.items()}
+        # KerasTuner stores True/False as 1/0: give back the option the pick equals.
+        return {
+            name: options[options.index(hp.Choice(name, list(options)))]
+            for name, options in self.choices.items()
+        }
 
 
 @dataclass(frozen=True)

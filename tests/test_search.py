@@ -82,6 +82,9 @@ def test_keras_tuner_sees_the_same_space():
     arch = SearchSpace(SPACE).keras_tuner(hp)
     assert arch == {"depth": 1, "width": 8, "kernel": 3, "skip": False}  # each Choice's default is its first
     assert {p.name: list(p.values) for p in hp.space} == SPACE
+    hp.values.update({"depth": 3, "skip": 1})  # what KerasTuner holds for a trial that picked skip=True
+    picked = SearchSpace(SPACE).keras_tuner(hp)
+    assert picked["depth"] == 3 and picked["skip"] is True
 
 
 def test_budget_records_trials_and_stops_at_the_limit():
