@@ -94,8 +94,13 @@ class BernoulliRBM(keras.layers.Layer):
     def gibbs(self, v, steps: int = 1):
         """Run `steps` rounds of v -> h -> v Gibbs sampling; return the last visible probabilities and sample."""
         steps = int(_positive(steps, "steps"))
-        v_sample = tf.convert_to_tensor(v, tf.float32)
-        for _ in range(steps):
+        return self._gibbs_chain(tf.convert_to_tensor(v, tf.float32), tf.constant(steps))
+
+    @tf.function(reduce_retracing=True)
+    def _gibbs_chain(self, v_sample, steps):
+        """The chain as one compiled loop (eager Python steps made long chains slow)."""
+        v_prob = v_sample
+        for _ in tf.range(steps):
             h_sample = self.sample_bernoulli(self.hidden_probs(v_sample))
             v_prob = self.visible_probs(h_sample)
             v_sample = self.sample_bernoulli(v_prob)
