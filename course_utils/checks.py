@@ -116,3 +116,21 @@ def check_metric(value, floor: float, *, name: str = "accuracy", higher_is_bette
         raise _fail(
             name, f"{relation} {floor}", f"{value:.4g}", "Train longer, fix the loss, or check the labels."
         )
+
+
+def check_equal(value, expected, name: str = "result") -> None:
+    """Check exact equality of plain values (numbers, strings, lists, dicts); use check_close for arrays."""
+    check_defined(value, name)
+    if isinstance(value, np.ndarray) or isinstance(expected, np.ndarray):
+        raise TypeError(f"check_equal compares plain values; {name} is an array: use check_close.")
+    if value != expected:
+        raise _fail(name, repr(expected), repr(value))
+
+
+def check_raises(call, error: type[Exception], name: str) -> None:
+    """Check that `call()` raises `error` (e.g. a ValueError on bad input); other errors propagate."""
+    try:
+        call()
+    except error:
+        return
+    raise CheckFailed(f"{name}: expected a {error.__name__}, got no error.")

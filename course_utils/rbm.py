@@ -127,12 +127,16 @@ class BernoulliRBM(keras.layers.Layer):
         self.hidden_bias.assign_add(self.learning_rate * tf.reduce_mean(h0 - hk, axis=0))
         return tf.reduce_mean(tf.square(v0 - v_prob))
 
-    def cd_step(self, v) -> float:
-        """Apply one contrastive-divergence update to a batch and return its reconstruction error."""
+    def _checked_input(self, v) -> np.ndarray:
+        """Check training data (see `check_binary_data`) and build the layer on first use."""
         v = check_binary_data(v, self.n_visible if self.built else None)
         if not self.built:
             self.build(v.shape)
-        return float(self._cd_update(tf.constant(v)))
+        return v
+
+    def cd_step(self, v) -> float:
+        """Apply one contrastive-divergence update to a batch and return its reconstruction error."""
+        return float(self._cd_update(tf.constant(self._checked_input(v))))
 
     def reconstruction_error(self, v) -> float:
         """Mean squared error between v and its mean-field reconstruction p(v | p(h | v)) (no sampling)."""
@@ -143,10 +147,8 @@ class BernoulliRBM(keras.layers.Layer):
         self, x, *, epochs: int = 5, batch_size: int = 64, shuffle_seed: int = 0
     ) -> dict[str, list[float]]:
         """Train by CD-k; return per-epoch `reconstruction_error` and mean `free_energy` of the data."""
-        x = check_binary_data(x, self.n_visible if self.built else None)
         epochs, batch_size = int(_positive(epochs, "epochs")), int(_positive(batch_size, "batch_size"))
-        if not self.built:
-            self.build(x.shape)
+        x = self._checked_input(x)
         rng = np.random.default_rng(shuffle_seed)
         history: dict[str, list[float]] = {"reconstruction_error": [], "free_energy": []}
         for _ in range(epochs):

@@ -10,8 +10,10 @@ from course_utils.checks import (
     check_close,
     check_defined,
     check_dtype,
+    check_equal,
     check_metric,
     check_param_count,
+    check_raises,
     check_range,
     check_shape,
 )
@@ -83,3 +85,30 @@ def test_check_metric():
         check_metric(0.5, 0.8)
     with pytest.raises(CheckFailed):
         check_metric(float("nan"), 0.8)
+
+
+def test_check_equal():
+    check_equal({"task": {"index": 2}}, {"task": {"index": 2}})
+    with pytest.raises(CheckFailed, match=r"is_chief: expected \[True, False\], got \[False, False\]"):
+        check_equal([False, False], [True, False], name="is_chief")
+    with pytest.raises(CheckFailed, match="not set yet"):
+        check_equal(None, 3)
+    with pytest.raises(TypeError, match="use check_close"):
+        check_equal(np.zeros(2), [0, 0])
+
+
+def test_check_raises():
+    def reject(x):
+        if x < 0:
+            raise ValueError("negative")
+        return x
+
+    check_raises(lambda: reject(-1), ValueError, "reject(-1)")
+    with pytest.raises(CheckFailed, match=r"reject\(1\): expected a ValueError, got no error"):
+        check_raises(lambda: reject(1), ValueError, "reject(1)")
+
+    def stub(x):
+        raise NotImplementedError()
+
+    with pytest.raises(NotImplementedError):  # a stub's own error is not hidden
+        check_raises(lambda: stub(-1), ValueError, "stub(-1)")
