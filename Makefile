@@ -5,17 +5,17 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 SUBMISSIONS ?= submissions
-PROFILE ?= quick
+BENCH_PROFILE ?= quick
 
 .PHONY: help venv lab test lint format outputs student grade bench clean
 
 help:
 	@echo "make lab      set up .venv and open the course in JupyterLab"
 	@echo "make test     set up .venv and run every test (unit tests, lint, all notebooks)"
-	@echo "make outputs NB=notebooks/02_cnn.ipynb   re-run a notebook (quick profile) and store its outputs"
+	@echo "make outputs [NB=notebooks/02_cnn.ipynb] [PROFILE=quick]   re-run notebooks (full profile) and store outputs + bench rows"
 	@echo "make student  build the student notebooks into build/student/"
 	@echo "make grade SUBMISSIONS=dir   grade submitted notebooks into build/grades.csv"
-	@echo "make bench PROFILE=quick|full|both   time every notebook into benchmarks/"
+	@echo "make bench [PROFILE=quick|full|both]   time every notebook into benchmarks/ (default quick)"
 
 $(STAMP): requirements.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Python 3.10+ is needed, found " + sys.version' \
@@ -33,6 +33,7 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/
 
 test: $(STAMP)
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 	COURSE_PROFILE=quick $(BIN)/python -m pytest
 
 lint: $(STAMP)
@@ -41,12 +42,10 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff check --fix . && $(BIN)/ruff format .
 
+# One execution gives both the stored notebook and its benchmark row (the table and outputs agree).
 outputs: $(STAMP)
-	@test -n "$(NB)" || { echo "Name the notebook: make outputs NB=notebooks/02_cnn.ipynb"; exit 1; }
-	$(BIN)/python -m course_utils.assignments tag $(NB)
-	COURSE_PROFILE=quick $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-		--ExecutePreprocessor.timeout=900 $(NB)
-	$(BIN)/ruff format $(NB)
+	$(BIN)/python -m course_utils.bench --store --profile $(or $(PROFILE),full) \
+		$(if $(NB),--notebooks $(NB))
 
 student: $(STAMP)
 	$(BIN)/python -m course_utils.assignments student $(NOTEBOOKS) --out build/student
@@ -55,7 +54,7 @@ grade: $(STAMP)
 	$(BIN)/python -m course_utils.assignments grade $(SUBMISSIONS) --out build/grades.csv
 
 bench: $(STAMP)
-	$(BIN)/python -m course_utils.bench --profile $(PROFILE)
+	$(BIN)/python -m course_utils.bench --profile $(or $(PROFILE),$(BENCH_PROFILE))
 
 clean:
 	rm -rf build .pytest_cache

@@ -77,6 +77,15 @@ def _check_xy(x: np.ndarray, y: np.ndarray) -> None:
         raise ValueError("x is empty: there is nothing to split.")
     if not np.issubdtype(np.asarray(y).dtype, np.integer):
         raise TypeError(f"labels must be integers, got dtype {np.asarray(y).dtype}; use y.astype(int).")
+    if y.ndim != 1:
+        raise ValueError(f"labels must be 1-D (one integer per example), got shape {y.shape}.")
+    if y.min() < 0:
+        raise ValueError(
+            f"labels must be 0, 1, 2, ... (class indices), found {int(y.min())}: map them with np.unique(y, return_inverse=True)."
+        )
+    if np.issubdtype(x.dtype, np.number) and not np.all(np.isfinite(x)):
+        bad = int(np.sum(~np.isfinite(x.reshape(len(x), -1)).all(axis=1)))
+        raise ValueError(f"x holds NaN or infinity in {bad} examples: drop or impute them before splitting.")
 
 
 def split(
@@ -98,6 +107,14 @@ def split(
         raise ValueError(
             f"val_fraction + test_fraction = {val_fraction + test_fraction:.2f} leaves no training data; "
             "keep their sum below 1."
+        )
+    counts = np.bincount(y)
+    present = counts[counts > 0]
+    if present.min() < 3:
+        rare = [int(c) for c in np.flatnonzero((counts > 0) & (counts < 3))]
+        raise ValueError(
+            f"classes {rare} have fewer than 3 examples: a stratified train/validation/test split needs at "
+            "least one of each class per part. Collect more examples or drop those classes."
         )
     x_rest, x_test, y_rest, y_test = train_test_split(
         x, y, test_size=test_fraction, stratify=y, random_state=seed
@@ -193,6 +210,69 @@ def load_series(name: str):
         monthly = weekly.resample("MS").mean().interpolate()
         return monthly.rename("co2_ppm").astype(float)
     raise _unknown_name("series", name, SERIES)
+
+
+@dataclass(frozen=True)
+class Co2Forecast:
+    """The Mauna Loa CO2 forecasting set of notebooks 08 and 09: windows of standardised monthly changes.
+
+    Window i holds the changes into months i+1 .. i+W and predicts the change into month i+W+1; a window
+    belongs to train (months before 1990), validation (1990-94) or test (1995-2001) by that month.
+    """
+
+    ppm: np.ndarray
+    dates: object
+    window: int
+    mean: float
+    std: float
+    x: dict
+    y: dict
+    month: dict
+
+    def to_level(self, scaled_change, part: str) -> np.ndarray:
+        """Turn predicted standardised changes for `part` back into CO2 levels (ppm)."""
+        change = np.asarray(scaled_change, dtype=float).reshape(-1) * self.std + self.mean
+        if change.shape != self.month[part].shape:
+            raise ValueError(f"{part} has {len(self.month[part])} months, got {len(change)} predictions.")
+        return self.ppm[self.month[part] - 1] + change
+
+    def truth(self, part: str) -> np.ndarray:
+        """The true CO2 levels (ppm) of the months `part` forecasts."""
+        return self.ppm[self.month[part]]
+
+    def baselines(self, part: str = "test") -> dict[str, np.ndarray]:
+        """Forecasts with no learning: the last value and the seasonal change (same change as a year before)."""
+        m = self.month[part]
+        return {
+            "last value": self.ppm[m - 1],
+            "seasonal change": self.ppm[m - 1] + self.ppm[m - 12] - self.ppm[m - 13],
+        }
+
+
+def co2_forecast(window: int = 24) -> Co2Forecast:
+    """The CO2 series as windows of standardised monthly changes, split by time (train to 1989)."""
+    from course_utils.generators import make_windows
+
+    series = load_series("co2")
+    ppm = series.to_numpy("float64")
+    year = series.index.year.to_numpy()
+    first_val, first_test = int(np.sum(year < 1990)), int(np.sum(year < 1995))
+    if not isinstance(window, (int, np.integer)) or isinstance(window, bool) or not 13 <= window <= 120:
+        raise ValueError(f"window must be an integer between 13 and 120 months, got {window!r}.")
+    change = np.diff(ppm)  # change[k] = ppm[k + 1] - ppm[k]
+    mean, std = float(change[: first_val - 1].mean()), float(change[: first_val - 1].std())  # training only
+    x_all, y_all = make_windows((change - mean) / std, int(window))
+    month = np.arange(len(x_all)) + int(window) + 1
+    parts = {
+        "train": month < first_val,
+        "val": (month >= first_val) & (month < first_test),
+        "test": month >= first_test,
+    }
+    return Co2Forecast(
+        ppm=ppm, dates=series.index, window=int(window), mean=mean, std=std,
+        x={k: x_all[v] for k, v in parts.items()}, y={k: y_all[v] for k, v in parts.items()},
+        month={k: month[v] for k, v in parts.items()},
+    )  # fmt: skip
 
 
 def default_cache_dir() -> Path:

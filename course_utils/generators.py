@@ -172,6 +172,12 @@ def make_windows(series, window: int, horizon: int = 1) -> tuple[np.ndarray, np.
             f"A series of length {len(values)} is too short for window={window} and horizon={horizon}; "
             f"it needs at least {window + horizon} values."
         )
+    if not np.all(np.isfinite(values)):
+        where = np.flatnonzero(~np.isfinite(values))
+        raise ValueError(
+            f"series holds {len(where)} NaN/infinite values (first at index {int(where[0])}): fill gaps "
+            "first (e.g. pandas .interpolate()) or the windows around them are garbage."
+        )
     values = values.astype(np.float32)
     idx = np.arange(window)[None, :] + np.arange(count)[:, None]
     return values[idx][..., None], values[window + horizon - 1 :][:count]

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 
 def _history_dict(history) -> dict[str, list[float]]:
@@ -33,6 +34,7 @@ def plot_history(history, metrics: Sequence[str] | None = None, title: str | Non
         if f"val_{name}" in data:
             ax.plot(epochs, data[f"val_{name}"], "s--", label="validation")
         ax.set(xlabel="epoch", ylabel=name, title=name)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend()
     if title:
         fig.suptitle(title)
@@ -48,10 +50,17 @@ def show_images(
     class_names: Sequence[str] | None = None,
     ncols: int = 8,
     cmap: str = "gray",
+    vmin: float | None = None,
+    vmax: float | None = None,
+    symmetric: bool = False,
     size: float = 1.3,
     title: str | None = None,
 ):
-    """Show images in a grid, titled with labels (and predictions, red when wrong); returns the figure."""
+    """Show images in a grid, titled with labels (and predictions, red when wrong); returns the figure.
+
+    One colour scale for all images: `vmin`/`vmax`, else the batch's range; `symmetric=True` centres it
+    on 0 (for signed weights, with a diverging `cmap` such as "RdBu_r"), and a colour bar is drawn.
+    """
     images = np.asarray(images)
     if images.ndim == 4 and images.shape[-1] == 1:
         images = images[..., 0]
@@ -68,13 +77,26 @@ def show_images(
     def name(v):
         return class_names[int(v)] if class_names is not None else str(v)
 
+    if not np.all(np.isfinite(images)):
+        raise ValueError("images hold NaN or infinity: check the model or the data before plotting.")
+    if symmetric:
+        bound = (
+            float(np.abs(images).max())
+            if vmin is None and vmax is None
+            else max(abs(vmin or 0), abs(vmax or 0))
+        )
+        vmin, vmax = -bound, bound
+    elif vmin is None and vmax is None and images.ndim == 3:
+        vmin, vmax = float(images.min()), float(images.max())
+    if vmin is not None and vmax is not None and vmin > vmax:
+        raise ValueError(f"vmin ({vmin}) is above vmax ({vmax}).")
     ncols = min(ncols, len(images))
     nrows = int(np.ceil(len(images) / ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + 0.3), squeeze=False)
     for ax in axes.ravel():
         ax.axis("off")
     for i, (ax, image) in enumerate(zip(axes.ravel(), images)):
-        ax.imshow(image, cmap=cmap if image.ndim == 2 else None)
+        shown = ax.imshow(image, cmap=cmap if image.ndim == 2 else None, vmin=vmin, vmax=vmax)
         parts, color = [], "black"
         if labels is not None:
             parts.append(name(labels[i]))
@@ -86,6 +108,81 @@ def show_images(
             ax.set_title(" ".join(parts), fontsize=8, color=color)
     if title:
         fig.suptitle(title)
+    fig.tight_layout()
+    if symmetric:
+        fig.colorbar(shown, ax=axes.ravel().tolist(), shrink=0.8)
+    return fig
+
+
+def show_image_rows(rows: Mapping[str, Sequence], *, title: str | None = None, size: float = 0.9,
+                    vmin: float = 0.0, vmax: float = 1.0, cmap: str = "gray"):  # fmt: skip
+    """A grid with one named row per entry, e.g. {"input": x[:8], "reconstruction": r[:8]}; returns the figure."""
+    if not rows:
+        raise ValueError("rows must look like {'input': images, 'output': images}.")
+    lengths = {name: len(images) for name, images in rows.items()}
+    if len(set(lengths.values())) != 1 or 0 in lengths.values():
+        raise ValueError(f"every row needs the same, non-zero number of images; got {lengths}.")
+    n = next(iter(lengths.values()))
+    fig, axes = plt.subplots(len(rows), n, figsize=(size * n + 0.8, size * len(rows) + 0.3), squeeze=False)
+    for r, (name, images) in enumerate(rows.items()):
+        for c in range(n):
+            image = np.asarray(images[c])
+            image = image[..., 0] if image.ndim == 3 and image.shape[-1] == 1 else image
+            axes[r, c].imshow(np.clip(image, vmin, vmax), cmap=cmap, vmin=vmin, vmax=vmax)
+            axes[r, c].set_xticks([])
+            axes[r, c].set_yticks([])
+        axes[r, 0].set_ylabel(name, fontsize=9, rotation=0, ha="right", va="center")
+    if title:
+        fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def overlay_outline(ax, image, mask=None, pred=None, title: str | None = None) -> None:
+    """An image with the true mask's outline (lime) and a predicted mask's outline (red, dashed)."""
+    ax.imshow(np.asarray(image).squeeze(), cmap="gray", vmin=0, vmax=1)
+    for outline, color, style in ((mask, "lime", "-"), (pred, "red", "--")):
+        if outline is not None:
+            outline = np.asarray(outline).squeeze()
+            if outline.shape != np.asarray(image).squeeze().shape[:2]:
+                raise ValueError(
+                    f"mask shape {outline.shape} does not match image {np.asarray(image).shape}."
+                )
+            if outline.min() < 0.5 < outline.max():  # contour of an all-0 or all-1 mask is empty
+                ax.contour(outline, levels=[0.5], colors=color, linewidths=1.2, linestyles=style)
+    ax.set_title(title or "", fontsize=9)
+    ax.axis("off")
+
+
+def plot_seeds(table, *, metric: str | None = None, ax=None, title: str | None = None):
+    """Every seed's result as a dot per method, with the mean as a bar; `table` from over_seeds."""
+    import pandas as pd
+
+    if not isinstance(table, pd.DataFrame) or not {"seed", "method", "metric", "value"} <= set(table.columns):
+        raise TypeError("Expected the table course_utils.repeats.over_seeds returns.")
+    metrics = list(dict.fromkeys(table["metric"]))
+    metric = metric or (metrics[0] if len(metrics) == 1 else None)
+    if metric not in metrics:
+        raise KeyError(f"Name the metric to plot: one of {metrics}.")
+    rows = table[table["metric"] == metric]
+    methods = list(dict.fromkeys(rows["method"]))
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(max(3.5, 1.2 * len(methods) + 1.5), 3.2))
+    else:
+        fig = ax.figure
+    for i, method in enumerate(methods):
+        values = rows.loc[rows["method"] == method, "value"].to_numpy()
+        jitter = np.linspace(-0.12, 0.12, len(values)) if len(values) > 1 else np.zeros(1)
+        ax.scatter(i + jitter, values, s=28, color=plt.cm.tab10(i % 10), zorder=3)
+        ax.hlines(values.mean(), i - 0.28, i + 0.28, color="black", lw=2, zorder=4)
+    ax.set_xticks(
+        range(len(methods)),
+        methods,
+        rotation=15 if len(methods) > 3 else 0,
+        ha="right" if len(methods) > 3 else "center",
+    )
+    n_seeds = rows["seed"].nunique()
+    ax.set(ylabel=metric, title=title or f"{metric}: each dot one seed ({n_seeds}), bar = mean")
     fig.tight_layout()
     return fig
 

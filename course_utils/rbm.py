@@ -146,7 +146,12 @@ class BernoulliRBM(keras.layers.Layer):
     def fit(
         self, x, *, epochs: int = 5, batch_size: int = 64, shuffle_seed: int = 0
     ) -> dict[str, list[float]]:
-        """Train by CD-k; return per-epoch `reconstruction_error` and mean `free_energy` of the data."""
+        """Train by CD-k; return per-epoch `reconstruction_error` and mean `free_energy` of the data.
+
+        `x` holds binary pixels or probabilities in [0, 1]: a grey value is read as the probability that
+        the pixel is on (the positive phase uses it as is, as in Hinton's practical guide); anything
+        outside [0, 1] is refused.
+        """
         epochs, batch_size = int(_positive(epochs, "epochs")), int(_positive(batch_size, "batch_size"))
         x = self._checked_input(x)
         rng = np.random.default_rng(shuffle_seed)

@@ -7,6 +7,7 @@ import json
 import os
 import random
 import sys
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -74,45 +75,94 @@ class Course:
         """Return the budget for the running profile, e.g. `course.pick(quick=2, full=15)`."""
         return quick if self.quick else full
 
+    @property
+    def seeds(self) -> tuple[int, ...]:
+        """Seeds for repeated runs: one in the quick profile, three in the full one."""
+        return tuple(range(self.seed, self.seed + self.pick(quick=1, full=3)))
+
+    def progress(self, desc: str, *, every: float = 10.0):
+        """A Keras callback showing epochs, loss and time left in the full profile (silent in quick)."""
+        from course_utils.progress import KerasProgress
+
+        return KerasProgress(desc, every=every, enabled=not self.quick)
+
+    def track(self, iterable: Iterable[T], desc: str, *, total: int | None = None, every: float = 10.0):
+        """Iterate with progress lines in the full profile (silent in quick), for custom loops."""
+        from course_utils.progress import track
+
+        return track(iterable, desc, total=total, every=every, enabled=not self.quick)
+
+    def over_seeds(self, experiment, *, metric: str = "value", desc: str = "seeds", seeds=None):
+        """Run `experiment(seed)` over `course.seeds` (or `seeds`); the tidy table of `repeats.over_seeds`."""
+        from course_utils.repeats import over_seeds
+
+        return over_seeds(
+            experiment, self.seeds if seeds is None else seeds, metric=metric, desc=desc,
+            progress=not self.quick,
+        )  # fmt: skip
+
     def headline(
         self,
         name: str,
-        value: float,
+        value: float | Sequence[float],
         *,
         quick_floor: float,
         full_target: float,
+        baseline: float | None = None,
+        baseline_name: str = "baseline",
+        margin: float | None = None,
         higher_is_better: bool = True,
     ) -> float:
-        """Assert the notebook's headline metric against the floor of this profile, and record it."""
-        value = float(value)
-        if not np.isfinite(value):
-            raise AssertionError(f"{name} is {value}: the model diverged or was never evaluated.")
-        floor = quick_floor if self.quick else full_target
-        ok = value >= floor if higher_is_better else value <= floor
+        """Assert the headline metric against this profile's floor, the floor against the no-learning
+        baseline (by `margin`), and record it; `value` may be one number per seed (the mean is judged)."""
+        values = np.atleast_1d(np.asarray(value, dtype=float))
+        if values.ndim != 1 or values.size == 0:
+            raise ValueError(f"{name}: pass one number, or one number per seed; got shape {values.shape}.")
+        if not np.all(np.isfinite(values)):
+            raise AssertionError(f"{name} is {values.tolist()}: the model diverged or was never evaluated.")
+        mean = float(values.mean())
+        spread = float(values.std(ddof=1)) if values.size > 1 else 0.0
+        sign = 1.0 if higher_is_better else -1.0
         relation = "≥" if higher_is_better else "≤"
-        _record_metric(name, value, floor, full_target, self.profile, higher_is_better)
+        if sign * (full_target - quick_floor) < 0:
+            raise ValueError(
+                f"{name}: the full target {full_target} is easier than the quick floor {quick_floor}."
+            )
+        if baseline is not None:
+            baseline = float(baseline)
+            if margin is None or not margin > 0:
+                raise ValueError(
+                    f"{name}: state by how much the floor must beat {baseline_name}: margin > 0."
+                )
+            if sign * (quick_floor - baseline) < margin:
+                raise AssertionError(
+                    f"{name}: the quick floor {quick_floor} is not {'above' if higher_is_better else 'below'} "
+                    f"{baseline_name} ({baseline:.4g}) by the margin {margin}: a model that does not learn "
+                    "could pass. Raise the floor or make the task need learning."
+                )
+        floor = quick_floor if self.quick else full_target
+        ok = sign * (mean - floor) >= 0
+        _record_metric(
+            dict(metric=name, value=mean, spread=spread, seeds=int(values.size), floor=quick_floor,
+                 target=full_target, baseline=baseline, baseline_name=baseline_name if baseline is not None
+                 else "", profile=self.profile, higher_is_better=higher_is_better)
+        )  # fmt: skip
+        shown = f"{mean:.4f}" + (f" ± {spread:.4f} over {values.size} seeds" if values.size > 1 else "")
         if not ok:
             raise AssertionError(
-                f"{name} = {value:.4f}, expected {relation} {floor} in the {self.profile} profile. "
+                f"{name} = {shown}, expected {relation} {floor} in the {self.profile} profile. "
                 "The model did not learn enough: check the data, the loss and the number of epochs."
             )
-        print(f"{name} = {value:.4f}  ({relation} {floor} required in the {self.profile} profile: OK)")
-        return value
+        against = f"; {baseline_name} {baseline:.4f}" if baseline is not None else ""
+        print(f"{name} = {shown}  ({relation} {floor} required in the {self.profile} profile: OK{against})")
+        return mean
 
 
-def _record_metric(name: str, value: float, floor: float, target: float, profile: str, higher: bool) -> None:
+def _record_metric(row: dict) -> None:
     """Append the headline metric to $COURSE_METRICS_FILE (used by the benchmark)."""
     path = os.environ.get("COURSE_METRICS_FILE")
     if not path:
         return
-    row = {
-        "metric": name,
-        "value": value,
-        "floor": floor,
-        "target": target,
-        "profile": profile,
-        "higher_is_better": higher,
-    }
     with open(path, "a", encoding="utf-8") as fh:
         fh.write(json.dumps(row) + "\n")
 
@@ -195,12 +245,15 @@ def _split_cpu(tf, count: int) -> None:
 
 
 def _configure_matplotlib() -> None:
-    """Small, crisp figures that keep the stored notebooks light."""
+    """Figures readable at 100 % zoom that keep the stored notebooks light."""
     try:
         import matplotlib as mpl
     except ImportError:
         return
-    mpl.rcParams.update({"figure.dpi": 72, "figure.figsize": (6.4, 3.6), "axes.grid": False})
+    mpl.rcParams.update(
+        {"figure.dpi": 90, "figure.figsize": (6.4, 3.6), "font.size": 10, "axes.titlesize": 11,
+         "axes.labelsize": 10, "legend.fontsize": 9, "axes.grid": False}
+    )  # fmt: skip
 
 
 def project_root() -> Path:
