@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import fcntl
 import json
 import os
 import platform
@@ -389,15 +390,19 @@ def main(argv: list[str] | None = None) -> int:
                 )
     if args.store:
         subprocess.run([sys.executable, "-m", "ruff", "format", "--quiet", *map(str, notebooks)], check=False)
-    rows = merge(read_results(results_csv), new_rows)
-    with open(results_csv, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=COLUMNS, extrasaction="ignore", restval="")
-        writer.writeheader()
-        writer.writerows(rows)
-    table = markdown_table(rows)
-    (args.out / "results.md").write_text(table + "\n", encoding="utf-8")
-    plot(rows, args.out / "results.png")
-    readme_updated = update_readme(table, project_root() / "README.md")
+    with open(args.out / ".lock", "w") as lock:  # several `make outputs` may finish at once
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        rows = merge(read_results(results_csv), new_rows)
+        partial = results_csv.with_suffix(".csv.partial")
+        with open(partial, "w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, fieldnames=COLUMNS, extrasaction="ignore", restval="")
+            writer.writeheader()
+            writer.writerows(rows)
+        os.replace(partial, results_csv)
+        table = markdown_table(rows)
+        (args.out / "results.md").write_text(table + "\n", encoding="utf-8")
+        plot(rows, args.out / "results.png")
+        readme_updated = update_readme(table, project_root() / "README.md")
     print(
         f"wrote {results_csv}, results.md, results.png" + (" and the README table" if readme_updated else "")
     )

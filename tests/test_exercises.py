@@ -11,10 +11,10 @@ import re
 
 import nbformat
 import pytest
+
 from course_utils.assignments import exercise_cells, student_version
 from course_utils.realness import MARK, augmented, wrong_answers
 from tests.conftest import NOTEBOOKS
-
 
 REGION = re.compile(r"### BEGIN (SOLUTION|HIDDEN TESTS)\n(.*?)### END \1", re.S)
 
