@@ -7,7 +7,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 SUBMISSIONS ?= submissions
 BENCH_PROFILE ?= quick
 
-.PHONY: help venv lab test lint format outputs student grade bench clean
+.PHONY: help venv lab test lint format outputs student grade bench site clean
 
 help:
 	@echo "make lab      set up .venv and open the course in JupyterLab"
@@ -16,6 +16,7 @@ help:
 	@echo "make student  build the student notebooks into build/student/"
 	@echo "make grade SUBMISSIONS=dir   grade submitted notebooks into build/grades.csv"
 	@echo "make bench [PROFILE=quick|full|both]   time every notebook into benchmarks/ (default quick)"
+	@echo "make site     build the course site (HTML, from the committed notebooks) into build/site/html/"
 
 $(STAMP): requirements.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Python 3.10+ is needed, found " + sys.version' \
@@ -55,6 +56,9 @@ grade: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m course_utils.bench --profile $(or $(PROFILE),$(BENCH_PROFILE))
+
+site: $(STAMP)
+	$(BIN)/python -m course_utils.site --out build/site
 
 clean:
 	rm -rf build .pytest_cache
