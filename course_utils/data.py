@@ -310,11 +310,11 @@ def fetch(
             f"Cannot create the cache folder {folder} ({exc}). "
             "Set COURSE_DATA_DIR to a writable folder or pass cache_dir=..."
         ) from exc
+    not_writable = PermissionError(
+        f"The cache folder {folder} is not writable. Set COURSE_DATA_DIR to a writable folder or pass cache_dir=..."
+    )
     if not os.access(folder, os.W_OK):
-        raise PermissionError(
-            f"The cache folder {folder} is not writable. "
-            "Set COURSE_DATA_DIR to a writable folder or pass cache_dir=..."
-        )
+        raise not_writable
     target = folder / filename
     if target.exists():
         if sha256_of(target) == sha256.lower():
@@ -324,7 +324,10 @@ def fetch(
         )
         target.unlink()
 
-    fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{filename}.", suffix=".part")
+    try:  # os.access answers for the real user id; creating the file is the test that counts
+        fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{filename}.", suffix=".part")
+    except PermissionError as exc:
+        raise not_writable from exc
     try:
         with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:
             for chunk in iter(lambda: response.read(1 << 20), b""):

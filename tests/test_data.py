@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from course_utils.data import (
     ChecksumError,
+    co2_forecast,
     fetch,
     load_dataset,
     load_series,
@@ -120,12 +122,34 @@ def test_fetch_validates_its_arguments(source, tmp_path):
         fetch(source.as_uri(), "0" * 64, "../data.bin", cache_dir=tmp_path)
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
-def test_fetch_unwritable_cache(source, tmp_path):
-    locked = tmp_path / "locked"
-    locked.mkdir(mode=0o500)
-    with pytest.raises(PermissionError, match="COURSE_DATA_DIR"):
-        fetch(source.as_uri(), sha256_of(source), "data.bin", cache_dir=locked)
+def test_fetch_unwritable_cache(source):
+    """A cache folder the user may not write; as root (CI runs as root) the call runs as `nobody`."""
+    import contextlib
+    import tempfile
+
+    @contextlib.contextmanager
+    def unprivileged():
+        if os.geteuid() != 0:
+            yield
+            return
+        os.setegid(65534)
+        os.seteuid(65534)  # the real uid stays root, so the privileges come back below
+        try:
+            yield
+        finally:
+            os.seteuid(0)
+            os.setegid(0)
+
+    with tempfile.TemporaryDirectory(dir="/tmp") as folder:  # pytest's tmp_path is private to its owner
+        os.chmod(folder, 0o755)
+        readable = Path(folder) / "source.bin"
+        readable.write_bytes(source.read_bytes())
+        locked = Path(folder) / "locked"
+        locked.mkdir()
+        os.chmod(locked, 0o555)
+        with unprivileged(), pytest.raises(PermissionError, match="COURSE_DATA_DIR"):
+            fetch(readable.as_uri(), sha256_of(readable), "data.bin", cache_dir=locked)
+        assert list(locked.iterdir()) == []
 
 
 def test_fetch_unwritable_cache_path(source, tmp_path):
@@ -138,3 +162,36 @@ def test_fetch_unwritable_cache_path(source, tmp_path):
 def test_fetch_offline_error_names_the_offline_sets(tmp_path):
     with pytest.raises(ConnectionError, match="bundled offline data sets are: mnist, digits, faces"):
         fetch((tmp_path / "missing.bin").as_uri(), "0" * 64, "data.bin", cache_dir=tmp_path / "c")
+
+
+@pytest.mark.parametrize(
+    ("x", "y", "message"),
+    [
+        (np.full((30, 2), np.nan), np.arange(30) % 3, "NaN or infinity in 30 examples"),
+        (np.zeros((30, 2)), np.arange(30) % 3 - 1, "class indices"),
+        (np.zeros((31, 2)), np.r_[np.arange(30) % 3, 3], r"classes \[3\] have fewer than 3"),
+        (np.zeros((15, 2)), (np.arange(30) % 3).reshape(15, 2), "1-D"),
+    ],
+)
+def test_split_explains_bad_data(x, y, message):
+    with pytest.raises(ValueError, match=message):
+        split(x, y)
+
+
+def test_co2_forecast_has_one_time_split():
+    f = co2_forecast(window=24)
+    assert set(f.x) == {"train", "val", "test"}
+    assert f.month["train"].max() < f.month["val"].min() <= f.month["val"].max() < f.month["test"].min()
+    assert f.dates[f.month["test"][0]].year == 1995 and f.dates[f.month["val"][0]].year == 1990
+    assert f.x["test"].shape[1:] == (24, 1) and len(f.x["test"]) == len(f.y["test"]) == 84
+    # the true standardised change turned back into a level is the true level
+    assert np.allclose(f.to_level(f.y["test"], "test"), f.truth("test"), atol=1e-3)
+    base = f.baselines("test")
+    assert set(base) == {"last value", "seasonal change"}
+    assert np.mean(np.abs(base["seasonal change"] - f.truth("test"))) < np.mean(
+        np.abs(base["last value"] - f.truth("test"))
+    )
+    with pytest.raises(ValueError, match="predictions"):
+        f.to_level(f.y["val"], "test")
+    with pytest.raises(ValueError, match="window must be"):
+        co2_forecast(window=3)

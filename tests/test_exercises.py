@@ -51,4 +51,6 @@ def test_every_exercise_carries_a_wrong_answer_and_is_probed(path):
         assert answers, f"exercise {number}: record a plausible wrong answer in metadata.course.wrong_answers"
     probes = [c.source for c in augmented(instructor).cells if c.source.startswith(MARK)]
     expected = sum(2 + len(wrong_answers(instructor.cells[e["solution"]])) for e in exercises.values())
-    assert len(probes) == expected, "a stub probe, the wrong-answer probes and a visible-check cell per exercise"
+    assert len(probes) == expected, (
+        "a stub probe, the wrong-answer probes and a visible-check cell per exercise"
+    )

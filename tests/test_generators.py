@@ -105,3 +105,10 @@ def test_windows():
 def test_windows_bad_input(series, kwargs, error, message):
     with pytest.raises(error, match=message):
         g.make_windows(series, **kwargs)
+
+
+def test_windows_refuse_gaps():
+    series = np.arange(10.0)
+    series[4] = np.nan
+    with pytest.raises(ValueError, match="1 NaN/infinite values \\(first at index 4\\)"):
+        g.make_windows(series, 3)

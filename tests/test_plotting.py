@@ -79,3 +79,61 @@ def test_plot_pareto_bad_input():
         plotting.plot_pareto({})
     with pytest.raises(ValueError, match="'random'.*equally long"):
         plotting.plot_pareto({"random": ([1, 2], [0.5])})
+
+
+def test_plot_history_has_integer_epoch_ticks():
+    fig = plotting.plot_history({"loss": [1.0, 0.7, 0.5]})
+    fig.canvas.draw()
+    ticks = fig.axes[0].get_xticks()
+    assert all(float(t).is_integer() for t in ticks)
+
+
+def test_show_images_colour_scale():
+    weights = np.array([[[-2.0, 0.5]], [[0.1, 1.0]]])
+    fig = plotting.show_images(weights, symmetric=True, cmap="RdBu_r")
+    limits = {im.get_clim() for ax in fig.axes for im in ax.get_images()}
+    assert limits == {(-2.0, 2.0)}  # one scale for every filter, centred on 0
+    fig = plotting.show_images(weights, vmin=0, vmax=1)
+    assert {im.get_clim() for ax in fig.axes for im in ax.get_images()} == {(0, 1)}
+    fig = plotting.show_images(weights)  # the batch's own range, shared
+    assert {im.get_clim() for ax in fig.axes for im in ax.get_images()} == {(-2.0, 1.0)}
+    with pytest.raises(ValueError, match="vmin"):
+        plotting.show_images(weights, vmin=1, vmax=0)
+    with pytest.raises(ValueError, match="NaN"):
+        plotting.show_images(np.full((1, 2, 2), np.nan))
+
+
+def test_show_image_rows():
+    fig = plotting.show_image_rows({"input": np.zeros((3, 4, 4, 1)), "output": np.ones((3, 4, 4))})
+    assert len(fig.axes) == 6 and fig.axes[0].get_ylabel() == "input"
+    with pytest.raises(ValueError, match="same, non-zero number"):
+        plotting.show_image_rows({"a": np.zeros((3, 4, 4)), "b": np.zeros((2, 4, 4))})
+    with pytest.raises(ValueError, match="rows must look like"):
+        plotting.show_image_rows({})
+
+
+def test_overlay_outline():
+    fig, ax = plt.subplots()
+    mask = np.zeros((8, 8))
+    mask[2:5, 2:5] = 1
+    plotting.overlay_outline(ax, np.zeros((8, 8, 1)), mask, np.zeros((8, 8)), title="cell")
+    assert ax.get_title() == "cell" and len(ax.collections) >= 1  # the empty prediction draws no contour
+    with pytest.raises(ValueError, match="does not match"):
+        plotting.overlay_outline(ax, np.zeros((8, 8)), np.zeros((4, 4)))
+
+
+def test_plot_seeds_draws_every_seed():
+    import pandas as pd
+
+    table = pd.DataFrame(
+        {"seed": [0, 1, 2, 0, 1, 2], "method": ["a"] * 3 + ["b"] * 3, "metric": ["acc"] * 6,
+         "value": [0.1, 0.2, 0.3, 0.5, 0.6, 0.7]}
+    )  # fmt: skip
+    fig = plotting.plot_seeds(table)
+    ax = fig.axes[0]
+    assert sum(len(c.get_offsets()) for c in ax.collections if hasattr(c, "get_offsets")) >= 6
+    assert "3" in ax.get_title()
+    with pytest.raises(KeyError, match="Name the metric"):
+        plotting.plot_seeds(pd.concat([table, table.assign(metric="loss")]))
+    with pytest.raises(TypeError, match="over_seeds"):
+        plotting.plot_seeds({"a": 1})

@@ -44,13 +44,58 @@ def test_headline_passes_and_records(tmp_path, monkeypatch, capsys):
     assert "accuracy = 0.9000" in capsys.readouterr().out
     row = json.loads(log.read_text())
     assert row == {
-        "metric": "accuracy",
-        "value": 0.9,
-        "floor": 0.8,
-        "target": 0.97,
-        "profile": "quick",
-        "higher_is_better": True,
-    }
+        "metric": "accuracy", "value": 0.9, "spread": 0.0, "seeds": 1, "floor": 0.8, "target": 0.97,
+        "baseline": None, "baseline_name": "", "profile": "quick", "higher_is_better": True,
+    }  # fmt: skip
+
+
+def test_headline_takes_one_value_per_seed(tmp_path, monkeypatch, capsys):
+    log = tmp_path / "metrics.jsonl"
+    monkeypatch.setenv("COURSE_METRICS_FILE", str(log))
+    mean = Course("full", 0).headline(
+        "accuracy", [0.97, 0.98, 0.99], quick_floor=0.8, full_target=0.97, baseline=0.1,
+        baseline_name="chance", margin=0.5,
+    )  # fmt: skip
+    assert mean == pytest.approx(0.98)
+    out = capsys.readouterr().out
+    assert "0.9800 ± 0.0100 over 3 seeds" in out and "chance 0.1000" in out
+    row = json.loads(log.read_text())
+    assert row["seeds"] == 3 and row["spread"] == pytest.approx(0.01) and row["baseline_name"] == "chance"
+
+
+def test_headline_floor_must_beat_the_baseline_by_the_margin():
+    course = Course("quick", 0)
+    with pytest.raises(AssertionError, match="not above chance"):
+        course.headline(
+            "acc", 0.9, quick_floor=0.15, full_target=0.9, baseline=0.1, baseline_name="chance", margin=0.1
+        )
+    with pytest.raises(AssertionError, match="not below copy-last"):
+        course.headline(
+            "MAE", 10.0, quick_floor=20.0, full_target=15.0, baseline=20.5, baseline_name="copy-last",
+            margin=1.0, higher_is_better=False,
+        )  # fmt: skip
+    course.headline(
+        "MAE", 10.0, quick_floor=19.0, full_target=15.0, baseline=20.5, margin=1.0, higher_is_better=False
+    )
+    with pytest.raises(ValueError, match="margin > 0"):
+        course.headline("acc", 0.9, quick_floor=0.5, full_target=0.9, baseline=0.1)
+    with pytest.raises(ValueError, match="easier than the quick floor"):
+        course.headline("acc", 0.9, quick_floor=0.8, full_target=0.7)
+    with pytest.raises(ValueError, match="one number per seed"):
+        course.headline("acc", [[0.9]], quick_floor=0.5, full_target=0.9)
+
+
+def test_seeds_progress_and_track_follow_the_profile(capsys):
+    quick, full = Course("quick", 7), Course("full", 7)
+    assert quick.seeds == (7,) and full.seeds == (7, 8, 9)
+    assert not quick.progress("x").enabled and full.progress("x").enabled
+    assert list(quick.track(range(3), "loop", every=0)) == [0, 1, 2]
+    assert capsys.readouterr().out == ""
+    assert list(full.track(range(2), "loop", every=0)) == [0, 1]
+    assert "loop: 2/2" in capsys.readouterr().out
+    table = full.over_seeds(lambda seed: {"m": seed})
+    assert table["value"].tolist() == [7, 8, 9]
+    assert "seeds: 3/3" in capsys.readouterr().out
 
 
 def test_headline_fails_under_the_floor_of_its_profile():
