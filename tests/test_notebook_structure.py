@@ -92,6 +92,47 @@ def test_checked_outputs_and_headline(notebook_path):
     source = [c.source for c in _code(_load(notebook_path))]
     assert any(s.startswith("# NBVAL_CHECK_OUTPUT") for s in source), "mark deterministic cells for nbval"
     assert sum("course.headline(" in s for s in source) == 1, "exactly one course.headline(...) call"
+    call = next(s for s in source if "course.headline(" in s).split("course.headline(", 1)[1]
+    # headline() itself asserts that the quick floor beats this baseline by the margin
+    assert re.search(r"\bbaseline\s*=", call) and re.search(r"\bmargin\s*=", call), (
+        "the headline names the no-learning baseline it must beat: baseline=..., margin=..."
+    )
+
+
+def _all_output_text(nb) -> str:
+    return "\n".join(
+        out.get("text", "") + str(out.get("data", {}).get("text/plain", ""))
+        for c in _code(nb)
+        for out in c.outputs
+    )
+
+
+def test_stored_outputs_are_the_full_profile(notebook_path):
+    nb = _load(notebook_path)
+    setup_cell = next(c for c in _code(nb) if "course_utils.setup(" in c.source)
+    shown = "".join(o.get("text", "") for o in setup_cell.outputs)
+    assert "profile: full" in shown, (
+        "the stored outputs must be the full profile's: run `make outputs NB=...` (full by default)"
+    )
+    assert not setup_cell.source.startswith("# NBVAL_CHECK_OUTPUT"), "the setup cell prints the profile"
+
+
+def test_comparisons_are_shown_over_seeds(notebook_path):
+    if notebook_path.name[:2] in ("00", "16"):  # their claims are exact identities and timings
+        return
+    text = _all_output_text(_load(notebook_path))
+    assert re.search(r"\b([3-9]|\d\d+)\s+seeds\b", text), (
+        "comparative claims need >= 3 seeds in the stored outputs (course.over_seeds, course.seeds)"
+    )
+
+
+def test_training_shows_progress(notebook_path):
+    source = "\n".join(c.source for c in _code(_load(notebook_path)))
+    if not re.search(r"\.fit\(|for \w+ in .*range\(", source):
+        return
+    assert re.search(r"course\.(progress|track|over_seeds)\(", source), (
+        "long training cells show progress: fit(..., callbacks=[course.progress('...')]) or course.track(...)"
+    )
 
 
 def test_exercises_are_tagged(notebook_path):
