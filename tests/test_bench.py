@@ -108,3 +108,34 @@ def test_markdown_table_and_readme(tmp_path):
 def test_plot_is_written(tmp_path):
     bench.plot([_row("01_a", "quick", 12), _row("01_a", "full", 200)], tmp_path / "r.png")
     assert (tmp_path / "r.png").stat().st_size > 1000
+
+
+def _headline_line(path):
+    """The line the stored headline cell printed: 'name = value ...'."""
+    nb = nbformat.read(path, as_version=4)
+    cell = next(c for c in nb.cells if c.cell_type == "code" and "course.headline(" in c.source)
+    text = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+    return next((line for line in text.splitlines() if "required in the full profile" in line), "")
+
+
+def test_results_table_matches_the_stored_outputs():
+    """One full execution writes the stored notebook and its row, so the two must agree."""
+    from tests.conftest import NOTEBOOKS
+
+    rows = {
+        r["notebook"]: r
+        for r in bench.read_results(bench.project_root() / "benchmarks" / "results.csv")
+        if r["profile"] == "full"
+    }
+    for path in NOTEBOOKS:
+        row = rows.get(path.stem)
+        assert row, f"{path.stem}: no full-profile row in benchmarks/results.csv (make outputs NB={path})"
+        line = _headline_line(path)
+        assert line.startswith(f"{row['metric']} = {float(row['value']):.4f}"), (
+            f"{path.stem}: the stored headline says {line!r} but results.csv has {row['metric']} = {row['value']}"
+        )
+
+
+def test_committed_results_are_within_budget():
+    rows = bench.read_results(bench.project_root() / "benchmarks" / "results.csv")
+    assert rows and bench.over_budget(rows) == []
