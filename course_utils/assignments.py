@@ -105,171 +105,35 @@ def build_student(notebooks: list[Path], out_dir: Path) -> list[Path]:
 
 
 # ---------------------------------------------------------------- grading
+# Grading lives in course_utils.grading (hostile submissions, one sandbox each: course_utils.sandbox).
+from course_utils.grading import (  # noqa: E402
+    GRADE_COLUMNS,
+    REVIEW,
+    SandboxUnavailableError,
+    grade,
+    grade_submission,
+    totals_path,
+)
+from course_utils.sandbox import Limits  # noqa: E402
 
-GRADE_COLUMNS = ["student", "file", "exercise", "points", "max_points", "feedback"]
-
-
-def _grade_cells(nb) -> dict[str, nbformat.NotebookNode]:
-    """Cells with nbgrader metadata, by grade_id."""
-    return {
-        c.metadata["nbgrader"]["grade_id"]: c
-        for c in nb.cells
-        if c.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-    }
-
-
-def _error_of(cell) -> str | None:
-    """The error a cell raised ('Name: message'), or None when it ran cleanly."""
-    for out in cell.get("outputs", []):
-        if out.get("output_type") == "error":
-            if out.get("ename") == "NotImplementedError":
-                return "not attempted: the solution cell still raises NotImplementedError"
-            text = f"{out.get('ename', 'Error')}: {out.get('evalue', '')}".strip()
-            return text.splitlines()[0][:300] if text else "error"
-    return None
+__all__ = ["GRADE_COLUMNS", "REVIEW", "build_student", "exercise_cells", "grade", "grade_submission", "tag"]
 
 
-def _network_isolation() -> list[str]:
-    """A command prefix that runs without network (a new namespace with only loopback), where the OS allows it."""
-    unshare, ip = shutil.which("unshare"), shutil.which("ip")
-    if unshare is None or ip is None:
-        return []
-    prefix = [unshare, "-n", "sh", "-c", f'{ip} link set lo up && exec "$@"', "sh"]
-    if subprocess.run([*prefix, "true"], capture_output=True).returncode == 0:
-        return prefix
-    return []
-
-
-def execute(source: Path, target: Path, *, cell_timeout: int, total_timeout: int) -> str | None:
-    """Execute a notebook in a fresh kernel, offline, in a scratch folder; returns a failure reason or None."""
-    env = dict(os.environ, COURSE_PROFILE="quick", PYTHONPATH=str(project_root()))
-    command = [
-        *_network_isolation(),
-        sys.executable,
-        "-m",
-        "nbconvert",
-        "--to",
-        "notebook",
-        "--execute",
-        "--allow-errors",
-        f"--ExecutePreprocessor.timeout={cell_timeout}",
-        "--ExecutePreprocessor.interrupt_on_timeout=True",
-        "--ExecutePreprocessor.startup_timeout=300",
-        "--ExecutePreprocessor.kernel_name=python3",
-        "--output",
-        str(target),
-        str(source),
-    ]
-    with tempfile.TemporaryDirectory() as scratch:
-        try:
-            done = subprocess.run(
-                command, cwd=scratch, env=env, capture_output=True, text=True, timeout=total_timeout
-            )
-        except subprocess.TimeoutExpired:
-            return f"timed out: the notebook ran longer than {total_timeout} s"
-    if done.returncode != 0 or not target.exists():
-        last = (done.stderr.strip().splitlines() or ["unknown error"])[-1]
-        return f"could not be executed: {last[:300]}"
-    return None
-
-
-def grade_submission(
-    path: Path, submissions_root: Path, instructor_dir: Path, *, cell_timeout: int, total_timeout: int
-) -> list[dict]:
-    """Grade one submitted file into rows of GRADE_COLUMNS; never raises for a bad submission."""
-    student = path.parent.name if path.parent != submissions_root else path.stem
-
-    def row(exercise="-", points=0, max_points=0, feedback=""):
-        return dict(
-            student=student,
-            file=path.name,
-            exercise=exercise,
-            points=points,
-            max_points=max_points,
-            feedback=feedback,
-        )
-
-    if path.suffix != ".ipynb":
-        return [row(feedback="not a notebook: submit the .ipynb file")]
-    reference_path = instructor_dir / path.name
-    if not reference_path.exists():
-        return [row(feedback=f"unknown assignment: there is no notebook named {path.name} in the course")]
-    reference = nbformat.read(reference_path, as_version=4)
-    exercises = exercise_cells(reference)
-    checks = {
-        f"ex{n}-check": (reference.cells[e["check"]], e["points"])
-        for n, e in sorted(exercises.items(), key=lambda kv: int(kv[0]))
-    }
-    try:
-        submitted = nbformat.read(path, as_version=4)
-    except Exception as exc:  # invalid JSON, wrong schema, binary junk
-        reason = f"not a valid notebook ({type(exc).__name__}: {str(exc).splitlines()[0][:200]})"
-        return [row(grade_id, 0, pts, reason) for grade_id, (_, pts) in checks.items()]
-
-    cells = _grade_cells(submitted)
-    missing = {}
-    for grade_id, (reference_cell, _) in checks.items():
-        if grade_id not in cells:
-            missing[grade_id] = f"the check cell {grade_id} was deleted from the notebook"
-        else:  # the instructor's check (hidden tests included) replaces whatever the student left there
-            cells[grade_id].source = reference_cell.source
-    for number in exercises:
-        if f"ex{number}-solution" not in cells:
-            missing.setdefault(f"ex{number}-check", f"the solution cell ex{number}-solution was deleted")
-
-    with tempfile.TemporaryDirectory() as work_dir:
-        source, executed = Path(work_dir) / path.name, Path(work_dir) / f"executed-{path.name}"
-        nbformat.write(submitted, source)
-        failure = execute(source, executed, cell_timeout=cell_timeout, total_timeout=total_timeout)
-        results = _grade_cells(nbformat.read(executed, as_version=4)) if failure is None else {}
-
-    rows = []
-    for grade_id, (_, points) in checks.items():
-        if grade_id in missing:
-            rows.append(row(grade_id, 0, points, missing[grade_id]))
-        elif failure:
-            rows.append(row(grade_id, 0, points, failure))
-        elif error := _error_of(results[grade_id]):
-            rows.append(row(grade_id, 0, points, error))
-        else:
-            rows.append(row(grade_id, points, points, "passed"))
-    return rows
-
-
-def grade(
-    submissions: Path,
-    out_csv: Path,
-    *,
-    instructor_dir: Path | None = None,
-    cell_timeout: int = 120,
-    total_timeout: int = 600,
-) -> list[dict]:
-    """Grade every file under `submissions` (one folder per student, or files directly) into a CSV."""
-    if not submissions.is_dir():
-        raise NotADirectoryError(
-            f"{submissions} is not a folder: put the submitted notebooks there (one sub-folder per student)."
-        )
-    instructor_dir = instructor_dir or project_root() / "notebooks"
-    files = sorted(p for p in submissions.rglob("*") if p.is_file() and not p.name.startswith("."))
-    if not files:
-        raise FileNotFoundError(f"{submissions} holds no files to grade.")
-    rows = []
-    try:
-        from tqdm import tqdm
-
-        files_iter = tqdm(files, desc="grading", unit="notebook")
-    except ImportError:  # pragma: no cover - tqdm is a pinned dependency
-        files_iter = files
-    for path in files_iter:
-        rows += grade_submission(
-            path, submissions, instructor_dir, cell_timeout=cell_timeout, total_timeout=total_timeout
-        )
-    out_csv.parent.mkdir(parents=True, exist_ok=True)
-    with open(out_csv, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=GRADE_COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
-    return rows
+def _add_grade_arguments(p_grade) -> None:
+    d = Limits()
+    p_grade.add_argument("submissions", type=Path)
+    p_grade.add_argument("--out", type=Path, default=Path("build/grades.csv"))
+    p_grade.add_argument("--instructor-dir", type=Path, default=None, help="default: notebooks/")
+    p_grade.add_argument("--cell-timeout", type=int, default=d.cell_timeout, help="seconds per cell")
+    p_grade.add_argument("--timeout", type=int, default=d.total_timeout, help="seconds per notebook")
+    p_grade.add_argument("--memory-mb", type=int, default=d.memory_mb, help="resident memory per submission")
+    p_grade.add_argument("--processes", type=int, default=d.processes, help="processes per submission")
+    p_grade.add_argument("--output-mb", type=int, default=d.output_mb, help="cell outputs per submission")
+    p_grade.add_argument("--scratch-mb", type=int, default=d.scratch_mb, help="scratch disk per submission")
+    p_grade.add_argument("--regrade", action="store_true", help="ignore the progress of an earlier run")
+    p_grade.add_argument(
+        "--unsafe", action="store_true", help="grade WITHOUT a sandbox where the OS refuses namespaces"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -282,10 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     p_student.add_argument("notebooks", nargs="+", type=Path)
     p_student.add_argument("--out", type=Path, default=Path("build/student"))
     p_grade = sub.add_parser("grade", help="grade a folder of submitted notebooks into a CSV")
-    p_grade.add_argument("submissions", type=Path)
-    p_grade.add_argument("--out", type=Path, default=Path("build/grades.csv"))
-    p_grade.add_argument("--cell-timeout", type=int, default=120, help="seconds per cell")
-    p_grade.add_argument("--timeout", type=int, default=600, help="seconds per notebook")
+    _add_grade_arguments(p_grade)
     args = parser.parse_args(argv)
     if args.command == "tag":
         for path in args.notebooks:
@@ -294,16 +155,34 @@ def main(argv: list[str] | None = None) -> int:
         for path in build_student(args.notebooks, args.out):
             print(f"wrote {path}")
     else:
+        limits = Limits(
+            memory_mb=args.memory_mb,
+            processes=args.processes,
+            cell_timeout=args.cell_timeout,
+            total_timeout=args.timeout,
+            output_mb=args.output_mb,
+            scratch_mb=args.scratch_mb,
+        )
         try:
             rows = grade(
-                args.submissions, args.out, cell_timeout=args.cell_timeout, total_timeout=args.timeout
+                args.submissions,
+                args.out,
+                instructor_dir=args.instructor_dir,
+                limits=limits,
+                unsafe=args.unsafe,
+                regrade=args.regrade,
             )
-        except (NotADirectoryError, FileNotFoundError) as exc:
+        except (NotADirectoryError, FileNotFoundError, ValueError, SandboxUnavailableError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-        earned = sum(r["points"] for r in rows)
-        possible = sum(r["max_points"] for r in rows)
-        print(f"wrote {args.out}: {len(rows)} rows, {earned}/{possible} points in all")
+        earned = sum(int(r["points"]) for r in rows)
+        possible = sum(int(r["max_points"]) for r in rows)
+        review = sorted({r["student"] for r in rows if str(r["feedback"]).startswith(REVIEW)})
+        print(
+            f"wrote {args.out} and {totals_path(args.out)}: {len(rows)} rows, {earned}/{possible} points in all"
+        )
+        if review:
+            print(f"{len(review)} submission(s) need manual review: {', '.join(review)}")
     return 0
 
 
