@@ -11,18 +11,11 @@ Convention in the instructor notebooks (the committed ones):
 from __future__ import annotations
 
 import argparse
-import csv
-import os
 import re
-import shutil
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import nbformat
-
-from course_utils.runtime import project_root
 
 SOLUTION_RE = re.compile(r"^#\s*Exercise\s+(\d+)\b", re.I)
 CHECK_RE = re.compile(r"^#\s*Check exercise\s+(\d+)(?:\s*\((\d+)\s*points?\))?", re.I)
