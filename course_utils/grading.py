@@ -214,6 +214,11 @@ async def _execute(cells, limits: Limits, run_dir: Path, sandbox: Sandbox | None
                 return None
             return super().output(outs, msg, display_id, cell_index)
 
+        async def _async_handle_timeout(self, timeout, cell=None):
+            reply = await super()._async_handle_timeout(timeout, cell)
+            await asyncio.sleep(1)  # nbclient asks again at once; a kernel ignoring interrupts gets 1/s
+            return reply
+
     ipc_dir = run_dir / "ipc"
     ipc_dir.mkdir(exist_ok=True)
     if sandbox is not None:
@@ -264,13 +269,19 @@ async def _execute(cells, limits: Limits, run_dir: Path, sandbox: Sandbox | None
                 return
 
     watcher = asyncio.ensure_future(watch_memory())
+    task = asyncio.ensure_future(run_all())
     try:
-        await asyncio.wait_for(run_all(), timeout=limits.total_timeout)
-    except asyncio.TimeoutError:
-        result.failure = f"over the time limit: the notebook ran longer than {limits.total_timeout} s"
+        finished, _ = await asyncio.wait({task}, timeout=limits.total_timeout)
+        if not finished:  # nbclient turns the cancellation into DeadKernelError: decide here
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
+            result.failure = f"over the time limit: the notebook ran longer than {limits.total_timeout} s"
+        else:
+            task.result()
     except DeadKernelError:
         result.failure = "the kernel died (a crash, os._exit, or a killed process)"
-    except RuntimeError as exc:  # the kernel did not start or stopped answering
+    except Exception as exc:  # the kernel did not start or stopped answering
         result.failure = f"could not be executed: {str(exc).splitlines()[0][:200] if str(exc) else 'error'}"
     finally:
         watcher.cancel()
@@ -605,3 +616,26 @@ def totals_path(out_csv: Path) -> Path:
 
 class SandboxUnavailableError(RuntimeError):
     """The OS refuses the namespaces the sandbox needs (and --unsafe was not given)."""
+
+
+# ------------------------------------------------------------------ nbgrader's own workflow
+
+
+def _drop_course_metadata():
+    from nbconvert.preprocessors import Preprocessor
+
+    class DropCourseMetadata(Preprocessor):
+        """nbgrader generate_assignment: drop the `course` cell metadata (the realness tests' wrong answers)."""
+
+        def __init__(self, **kw):
+            super().__init__(**kw)
+            self.enabled = True
+
+        def preprocess_cell(self, cell, resources, index):
+            cell.metadata.pop("course", None)
+            return cell, resources
+
+    return DropCourseMetadata
+
+
+DropCourseMetadata = _drop_course_metadata()

@@ -124,8 +124,7 @@ class Sandbox:
             "prlimit",
             f"--nproc={lim.processes}",
             f"--data={lim.memory_mb * mb}",
-            f"--fsize={lim.scratch_mb * mb}",
-            f"--cpu={lim.total_timeout * 2}",
+            f"--fsize={(lim.scratch_mb + 16) * mb}",  # a full scratch says ENOSPC before SIGXFSZ kills
             "--core=0",
             "--",
         ]
@@ -223,7 +222,6 @@ def unsafe_prefix(limits: Limits) -> list[str]:
         "prlimit",
         f"--data={limits.memory_mb * mb}",
         f"--fsize={limits.scratch_mb * mb}",
-        f"--cpu={limits.total_timeout * 2}",
         "--core=0",
         "--",
     ]
