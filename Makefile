@@ -14,7 +14,7 @@ help:
 	@echo "make test     set up .venv and run every test (unit tests, lint, all notebooks)"
 	@echo "make outputs [NB=notebooks/02_cnn.ipynb] [PROFILE=quick]   re-run notebooks (full profile) and store outputs + bench rows"
 	@echo "make student  build the student notebooks into build/student/"
-	@echo "make grade SUBMISSIONS=dir   grade submitted notebooks into build/grades.csv"
+	@echo "make grade SUBMISSIONS=dir [GRADE_FLAGS=...]   grade submissions (sandboxed) into build/grades.csv"
 	@echo "make bench [PROFILE=quick|full|both]   time every notebook into benchmarks/ (default quick)"
 	@echo "make site     build the course site (HTML, from the committed notebooks) into build/site/html/"
 
@@ -51,8 +51,10 @@ outputs: $(STAMP)
 student: $(STAMP)
 	$(BIN)/python -m course_utils.assignments student $(NOTEBOOKS) --out build/student
 
+# Each submission runs in its own bubblewrap sandbox (README, "For instructors"); GRADE_FLAGS e.g.
+# "--memory-mb 8192 --timeout 900", or "--unsafe" where the OS refuses namespaces.
 grade: $(STAMP)
-	$(BIN)/python -m course_utils.assignments grade $(SUBMISSIONS) --out build/grades.csv
+	$(BIN)/python -m course_utils.assignments grade $(SUBMISSIONS) --out build/grades.csv $(GRADE_FLAGS)
 
 bench: $(STAMP)
 	$(BIN)/python -m course_utils.bench --profile $(or $(PROFILE),$(BENCH_PROFILE))
