@@ -390,3 +390,16 @@ def test_formula_cells_are_quoted():
     assert grading.safe_cell("=1+1") == "'=1+1" and grading.safe_cell("+x") == "'+x"
     assert grading.safe_cell("@SUM") == "'@SUM" and grading.safe_cell("-2") == "'-2"
     assert grading.safe_cell("alice") == "alice" and grading.safe_cell(3) == 3
+
+
+@pytest.mark.skipif(
+    not os.environ.get("COURSE_GRADE_REAL"), reason="set COURSE_GRADE_REAL=1 (~30 s: TensorFlow)"
+)
+def test_real_course_notebook_honest_copy_is_not_flagged(tmp_path):
+    """Notebook 00, instructor copy, in the sandbox: full points, no false "needs manual review"."""
+    _ensure_bwrap()
+    name = "00_setup_and_frameworks.ipynb"
+    (tmp_path / "subs" / "alice").mkdir(parents=True)
+    shutil.copy(ROOT / "notebooks" / name, tmp_path / "subs" / "alice" / name)
+    rows = grade(tmp_path / "subs", tmp_path / "g.csv", log=lambda message: None)
+    assert rows and all(r["points"] == r["max_points"] and r["feedback"] == "passed" for r in rows), rows
