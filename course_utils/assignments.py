@@ -123,6 +123,7 @@ def _add_grade_arguments(p_grade) -> None:
     p_grade.add_argument("--processes", type=int, default=d.processes, help="processes per submission")
     p_grade.add_argument("--output-mb", type=int, default=d.output_mb, help="cell outputs per submission")
     p_grade.add_argument("--scratch-mb", type=int, default=d.scratch_mb, help="scratch disk per submission")
+    p_grade.add_argument("--jobs", type=int, default=1, help="submissions graded at once (memory adds up)")
     p_grade.add_argument("--regrade", action="store_true", help="ignore the progress of an earlier run")
     p_grade.add_argument(
         "--unsafe", action="store_true", help="grade WITHOUT a sandbox where the OS refuses namespaces"
@@ -164,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
                 limits=limits,
                 unsafe=args.unsafe,
                 regrade=args.regrade,
+                jobs=args.jobs,
             )
         except (NotADirectoryError, FileNotFoundError, ValueError, SandboxUnavailableError) as exc:
             print(f"error: {exc}", file=sys.stderr)

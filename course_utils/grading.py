@@ -28,6 +28,8 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -545,6 +547,7 @@ def grade(
     regrade: bool = False,
     cell_timeout: int | None = None,
     total_timeout: int | None = None,
+    jobs: int = 1,
     log=None,
 ) -> list[dict]:
     """Grade every file under `submissions` (one folder per student) into out_csv and its totals sheet.
@@ -585,13 +588,16 @@ def grade(
             if loaded.get("version") == 1 and isinstance(loaded.get("submissions"), dict):
                 state = loaded
     done = state["submissions"]
-    current = {}
+    current, todo = {}, []
     for path in files:
         key = str(path.relative_to(submissions))
         digest = hashlib.sha256(path.read_bytes()).hexdigest() if not path.is_symlink() else "link"
         current[key] = digest
-        if key in done and done[key].get("sha256") == digest:
-            continue
+        if not (key in done and done[key].get("sha256") == digest):
+            todo.append((key, digest, path))
+    lock = threading.Lock()
+
+    def one(key, digest, path):
         log(f"grading {key}")
         rows = grade_submission(
             path,
@@ -602,8 +608,17 @@ def grade(
             cell_timeout=cell_timeout,
             total_timeout=total_timeout,
         )
-        done[key] = {"sha256": digest, "rows": rows}
-        _write_json_atomically(state_path, state)
+        with lock:  # progress after each submission: an interrupted run resumes from here
+            done[key] = {"sha256": digest, "rows": rows}
+            _write_json_atomically(state_path, state)
+
+    if jobs <= 1:
+        for item in todo:
+            one(*item)
+    else:  # each submission has its own sandbox and limits; memory adds up: jobs x --memory-mb
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            for future in [pool.submit(one, *item) for item in todo]:
+                future.result()
     rows = [r for key in sorted(current) for r in done[key]["rows"]]
     _write_csv_atomically(out_csv, GRADE_COLUMNS, rows)
     _write_csv_atomically(totals_path(out_csv), TOTAL_COLUMNS, totals(rows))

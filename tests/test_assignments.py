@@ -93,7 +93,7 @@ def graded(course_dir, tmp_path_factory):
     (subs / "erin" / source.name).write_text(json.dumps(cheating))
     (subs / "frank" / "answers.txt").write_text("42")
     out = tmp_path_factory.mktemp("out") / "grades.csv"
-    grade(subs, out, instructor_dir=course_dir, cell_timeout=20, total_timeout=180)
+    grade(subs, out, instructor_dir=course_dir, cell_timeout=8, total_timeout=120, jobs=3)
     with open(out, newline="") as fh:
         rows = list(csv.DictReader(fh))
     return {(r["student"], r["exercise"]): r for r in rows}

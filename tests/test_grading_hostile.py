@@ -208,7 +208,7 @@ def hostile(tmp_path_factory):
     (subs / "link" / name).symlink_to(source)
     before = {p: _digest(p) for p in [CHECKS, source, victim]}
     out = tmp_path_factory.mktemp("grades") / "grades.csv"
-    grade(subs, out, instructor_dir=course, limits=LIMITS, log=lambda message: None)
+    grade(subs, out, instructor_dir=course, limits=LIMITS, jobs=3, log=lambda message: None)
     with open(out, newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     return {
@@ -316,7 +316,7 @@ def test_totals_sheet(hostile):
 def test_sigint_ignored_loop_is_stopped_by_the_time_limit(hostile, tmp_path):
     path = tmp_path / "class" / "looper" / hostile["source"].name
     _submission(hostile["source"], path, ex1=SIGINT_IGNORED)
-    limits = Limits(cell_timeout=3, total_timeout=15, memory_mb=768, processes=64)
+    limits = Limits(cell_timeout=2, total_timeout=9, memory_mb=768, processes=64)
     rows = grade_submission(path, tmp_path / "class", hostile["course"], limits=limits)
     assert all(r["points"] == 0 and "time limit" in r["feedback"] for r in rows), [
         r["feedback"] for r in rows
