@@ -62,7 +62,7 @@ CANARY_CALLS = {
 SUSPICIOUS = re.compile(
     r"get_ipython|InteractiveShell|showtraceback|set_custom_exc|custom_exceptions|sys\.modules|excepthook"
     r"|input_transformer|ast_transformer|\bevents\.register|__code__|__globals__|__builtins__|\bbuiltins\b"
-    r"|\bctypes\b|gc\.get_referr|\bexec\s*\(|\beval\s*\(|\bcompile\s*\(|__import__|\bimportlib\b"
+    r"|\bctypes\b|gc\.get_referr|(?<![\w.])(?:exec|eval|compile)\s*\(|__import__|\bimportlib\b"
     r"|\bipykernel\b|\bsys\.settrace|\bsys\.setprofile|course_utils\.checks\.\w+\s*=|setattr\s*\(\s*checks"
     r"|\bos\.kill|\bos\._exit|\bsignal\.signal"
 )

@@ -403,3 +403,17 @@ def test_real_course_notebook_honest_copy_is_not_flagged(tmp_path):
     shutil.copy(ROOT / "notebooks" / name, tmp_path / "subs" / "alice" / name)
     rows = grade(tmp_path / "subs", tmp_path / "g.csv", log=lambda message: None)
     assert rows and all(r["points"] == r["max_points"] and r["feedback"] == "passed" for r in rows), rows
+
+
+def test_source_scan_spares_the_course_solutions():
+    """What students are asked to write (the instructor's solutions, model.compile and all) is not flagged."""
+    from course_utils.assignments import exercise_cells
+
+    assert grading.SUSPICIOUS.search("exec(code)") and grading.SUSPICIOUS.search(
+        "x = compile(s, 'f', 'exec')"
+    )
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        for entry in exercise_cells(nb).values():
+            source = nb.cells[entry["solution"]].source
+            assert not grading.SUSPICIOUS.search(source), f"{path.name}: {source[:80]}"
