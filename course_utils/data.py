@@ -303,6 +303,9 @@ def fetch(
     if not filename or Path(filename).name != filename:
         raise ValueError(f"filename must be a plain file name without folders, got {filename!r}.")
     folder = Path(cache_dir) if cache_dir else default_cache_dir()
+    target = folder / filename
+    if target.is_file() and sha256_of(target) == sha256.lower():
+        return target  # a verified cached copy needs no write access (e.g. a read-only mount)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -315,10 +318,7 @@ def fetch(
     )
     if not os.access(folder, os.W_OK):
         raise not_writable
-    target = folder / filename
     if target.exists():
-        if sha256_of(target) == sha256.lower():
-            return target
         warnings.warn(
             f"{target} is corrupt or partial (SHA-256 mismatch): downloading it again.", stacklevel=2
         )

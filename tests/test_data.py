@@ -150,6 +150,14 @@ def test_fetch_unwritable_cache(source):
         with unprivileged(), pytest.raises(PermissionError, match="COURSE_DATA_DIR"):
             fetch(readable.as_uri(), sha256_of(readable), "data.bin", cache_dir=locked)
         assert list(locked.iterdir()) == []
+        os.chmod(locked, 0o755)
+        (locked / "data.bin").write_bytes(source.read_bytes())
+        os.chmod(locked, 0o555)
+        with unprivileged():  # a verified cached copy is returned without write access
+            assert (
+                fetch(readable.as_uri(), sha256_of(readable), "data.bin", cache_dir=locked)
+                == locked / "data.bin"
+            )
 
 
 def test_fetch_unwritable_cache_path(source, tmp_path):
