@@ -7,7 +7,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 SUBMISSIONS ?= submissions
 BENCH_PROFILE ?= quick
 
-.PHONY: help venv lab test lint format outputs student grade bench site clean
+.PHONY: help venv lab test lint format outputs student grade bench site test-site clean
 
 help:
 	@echo "make lab      set up .venv and open the course in JupyterLab"
@@ -17,6 +17,7 @@ help:
 	@echo "make grade SUBMISSIONS=dir [GRADE_FLAGS=...]   grade submissions (sandboxed) into build/grades.csv"
 	@echo "make bench [PROFILE=quick|full|both]   time every notebook into benchmarks/ (default quick)"
 	@echo "make site     build the course site (HTML, from the committed notebooks) into build/site/html/"
+	@echo "make test-site  only the site and browser tests (part of make test; they need chromium)"
 
 $(STAMP): requirements.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Python 3.10+ is needed, found " + sys.version' \
@@ -61,6 +62,9 @@ bench: $(STAMP)
 
 site: $(STAMP)
 	$(BIN)/python -m course_utils.site --out build/site
+
+test-site: $(STAMP)
+	COURSE_PROFILE=quick $(BIN)/python -m pytest -n 2 tests/test_site.py tests/test_browser.py
 
 clean:
 	rm -rf build .pytest_cache

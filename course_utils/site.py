@@ -16,14 +16,18 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
 
-from course_utils.assignments import exercise_cells, student_version
+from course_utils.assignments import exercise_cells, student_version, tag
 from course_utils.runtime import project_root
 
 SECRET_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION", "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
+
+CELL_METADATA = {"tags", "mystnb", "jupyter", "collapsed", "scrolled", "editable", "deletable"}
+NOTEBOOK_METADATA = {"kernelspec", "language_info", "title"}
 
 
 class SiteError(RuntimeError):
@@ -49,15 +53,29 @@ def learner_notebook(nb):
         i for i, c in enumerate(nb.cells) if any(m in c.source for m in SECRET_MARKERS[::2])
     }  # any solution / hidden-test region, even outside the '# Exercise N' convention
     if exercise_indices:
-        student = student_version(nb)
+        student = student_version(_tagged(nb))
         for i in exercise_indices:
             nb.cells[i].source = student.cells[i].source
             nb.cells[i].outputs = []
             nb.cells[i].execution_count = None
+    # Metadata is instructor material too (e.g. wrong answers for the checks, nbgrader ids): a page and
+    # its download keep only what rendering and JupyterLab use.
+    nb.metadata = nbformat.from_dict({k: v for k, v in nb.metadata.items() if k in NOTEBOOK_METADATA})
+    for cell in nb.cells:
+        cell.metadata = nbformat.from_dict({k: v for k, v in cell.metadata.items() if k in CELL_METADATA})
     for i, cell in enumerate(nb.cells):
         if any(m in cell.source for m in SECRET_MARKERS):
             raise SiteError(f"cell {i} would show a solution or hidden test on the site")
     return nb
+
+
+def _tagged(nb):
+    """A copy with the nbgrader metadata written from the '# Exercise N' comments (as `make outputs` does)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "notebook.ipynb"
+        nbformat.write(nb, path)
+        tag(path)
+        return nbformat.read(path, as_version=4)
 
 
 def notebook_title(nb, fallback: str) -> str:

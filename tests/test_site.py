@@ -7,6 +7,7 @@ import functools
 import html
 import http.server
 import re
+import shutil
 import threading
 import urllib.error
 import urllib.request
@@ -90,6 +91,8 @@ def test_learner_notebook_hides_solutions_keeps_other_outputs():
             assert after.get("outputs", []) == []
         else:
             assert after.source == before.source and after.get("outputs") == before.get("outputs")
+    nb.cells[0].metadata["course"] = {"wrong_answers": ["instructor only"]}
+    assert "instructor only" not in nbformat.writes(site.learner_notebook(nb)), "cell metadata leaks"
     solution = page.cells[exercise_cells(nb)["1"]["solution"]].source
     assert "NotImplementedError" in solution
     assert nb.cells[exercise_cells(nb)["1"]["solution"]].source != solution  # the input is not modified
@@ -127,13 +130,20 @@ def test_home_page_reads_results_by_column_name(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def site_html(tmp_path_factory) -> Path:
-    """The whole site, built once for this module from the committed notebooks (~15 s)."""
-    return site.build(out=tmp_path_factory.mktemp("site"))
+def notebooks(tmp_path_factory) -> list[Path]:
+    """A snapshot of the notebooks (others may re-execute them while the tests run)."""
+    folder = tmp_path_factory.mktemp("notebooks")
+    return [Path(shutil.copy(path, folder / path.name)) for path in NOTEBOOKS]
 
 
-def test_one_page_per_notebook_with_its_figures(site_html):
-    for path in NOTEBOOKS:
+@pytest.fixture(scope="module")
+def site_html(notebooks, tmp_path_factory) -> Path:
+    """The whole site, built once for this module from the snapshot (~15 s)."""
+    return site.build(notebooks, out=tmp_path_factory.mktemp("site"))
+
+
+def test_one_page_per_notebook_with_its_figures(site_html, notebooks):
+    for path in notebooks:
         page = site_html / f"{path.stem}.html"
         assert page.exists(), f"no page for {path.name}"
         expected = image_outputs(site.learner_notebook(nbformat.read(path, as_version=4)))
@@ -143,8 +153,8 @@ def test_one_page_per_notebook_with_its_figures(site_html):
             assert (site_html / src).stat().st_size > 0, f"{page.name}: empty image {src}"
 
 
-def test_no_solution_or_hidden_test_on_the_site(site_html):
-    for path in NOTEBOOKS:
+def test_no_solution_or_hidden_test_on_the_site(site_html, notebooks):
+    for path in notebooks:
         nb = nbformat.read(path, as_version=4)
         shown = page_text(site_html / f"{path.stem}.html")
         download = (site_html / "_sources" / f"{path.stem}.ipynb").read_text()
@@ -157,11 +167,11 @@ def test_no_solution_or_hidden_test_on_the_site(site_html):
             )
 
 
-def test_home_page_has_the_contents_with_time_and_result(site_html):
+def test_home_page_has_the_contents_with_time_and_result(site_html, notebooks):
     home = page_text(site_html / "index.html")
     index_html = (site_html / "index.html").read_text()
     results = site.read_results(ROOT / "benchmarks" / "results.csv")
-    for path in NOTEBOOKS:
+    for path in notebooks:
         assert f'href="{path.stem}.html"' in index_html, f"the home page does not link {path.stem}"
         if row := results.get((path.stem, "full")):
             assert row["metric"] in home, f"the home page does not show the result of {path.stem}"
@@ -246,9 +256,9 @@ def visit(driver, url: str) -> tuple[dict, list[str]]:
     return report, console_errors(driver)
 
 
-def test_every_page_in_the_browser(served, site_html):
+def test_every_page_in_the_browser(served, site_html, notebooks):
     base = served
-    names = ["index", *[p.stem for p in NOTEBOOKS], "search", "genindex"]
+    names = ["index", *[p.stem for p in notebooks], "search", "genindex"]
     reports, problems = {}, []
     with chromium() as driver:
         for name in names:
@@ -263,7 +273,7 @@ def test_every_page_in_the_browser(served, site_html):
         problems += [f"search.html: console error: {e}" for e in console_errors(driver)]
     assert not problems, "\n".join(problems)
 
-    for path in NOTEBOOKS:
+    for path in notebooks:
         report = reports[path.stem]
         nb = site.learner_notebook(nbformat.read(path, as_version=4))
         assert report["figures"] == image_outputs(nb), f"{path.stem}: figures shown vs stored"
@@ -271,7 +281,7 @@ def test_every_page_in_the_browser(served, site_html):
             assert report["math"] > 0, f"{path.stem}: its Markdown has math but the page shows none"
 
     # previous / next follow the table of contents
-    order = ["index", *[p.stem for p in NOTEBOOKS]]
+    order = ["index", *[p.stem for p in notebooks]]
     for i, name in enumerate(order):
         want_prev = f"{base}{order[i - 1]}.html" if i > 0 else None
         want_next = f"{base}{order[i + 1]}.html" if i + 1 < len(order) else None
