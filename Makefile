@@ -7,7 +7,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 SUBMISSIONS ?= submissions
 BENCH_PROFILE ?= quick
 
-.PHONY: help venv lab test lint format outputs student grade bench site test-site clean
+.PHONY: help venv lab test system-packages lint format outputs student grade bench site test-site clean
 
 help:
 	@echo "make lab      set up .venv and open the course in JupyterLab"
@@ -32,9 +32,22 @@ venv: $(STAMP)
 
 lab: $(STAMP)
 	$(BIN)/python -m ipykernel install --user --name dl-course --display-name "Deep learning course (.venv)" >/dev/null
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
 
-test: $(STAMP)
+# System packages the tests use: headless Chromium (site and JupyterLab tests) and bubblewrap (the
+# grading sandbox). Installed from Debian's packages where we may (root, as on CI); otherwise the
+# tests that need them say how to install them.
+SYSTEM_PACKAGES := chromium chromium-driver bubblewrap
+system-packages:
+	@missing=""; for c in chromium chromedriver bwrap; do command -v $$c >/dev/null || missing=yes; done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "installing $(SYSTEM_PACKAGES) from Debian's packages"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
+		else echo "note: install $(SYSTEM_PACKAGES) (e.g. sudo apt-get install $(SYSTEM_PACKAGES)) to run the browser and grading-sandbox tests"; fi; \
+	fi
+
+test: $(STAMP) system-packages
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 	COURSE_PROFILE=quick $(BIN)/python -m pytest
 
