@@ -348,3 +348,48 @@ def fetch(
         if os.path.exists(tmp_name):
             os.unlink(tmp_name)
     return target
+
+
+# --- text (notebook 17) -------------------------------------------------------------------------
+TEXTS = {
+    "polarity": "200 movie-review sentences labelled negative (0) / positive (1), 100 each "
+    "(Pang & Lee sentence polarity, a sample bundled with gensim; offline)",
+    "lee_news": "300 Australian news articles, ~60k words, unlabelled (the Lee background corpus "
+    "bundled with gensim; offline)",
+}
+_TEXT_FILES = {"polarity": "pang_lee_polarity.cor", "lee_news": "lee_background.cor"}
+
+
+def _gensim_test_data() -> Path:
+    """The folder of real corpora shipped in gensim's wheel (found without importing gensim)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("gensim")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError(
+            "The text corpora ship with gensim, which is not installed: pip install -r requirements.txt "
+            "(or pip install gensim==4.4.0)."
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / "test" / "test_data"
+
+
+def load_text(name: str) -> tuple[list[str], np.ndarray | None]:
+    """Load a bundled English text corpus (see TEXTS): (texts, labels); labels is None if unlabelled."""
+    key = name.lower() if isinstance(name, str) else name
+    if key not in TEXTS:
+        raise _unknown_name("text corpus", name, TEXTS)
+    path = _gensim_test_data() / _TEXT_FILES[key]
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing: reinstall gensim==4.4.0 (its wheel ships this file).")
+    encoding = "cp1252" if key == "polarity" else "ascii"  # the polarity file is Windows-1252 (dashes)
+    lines = [line.strip() for line in path.read_text(encoding=encoding).splitlines() if line.strip()]
+    if key == "lee_news":
+        return lines, None
+    texts, labels = [], []
+    for line in lines:
+        tag, _, text = line.partition(" ")
+        if tag not in ("__label__neg", "__label__pos"):
+            raise ValueError(f"{path.name}: unexpected label {tag!r} in line {line[:40]!r}.")
+        texts.append(text.strip())
+        labels.append(int(tag == "__label__pos"))
+    return texts, np.array(labels, dtype="int64")
