@@ -40,7 +40,7 @@ class Limits:
     cell_timeout: int = 120  # seconds per cell (then the kernel is interrupted)
     total_timeout: int = 600  # seconds of wall time for the whole notebook
     output_mb: int = 16  # outputs the kernel sends back, all cells together
-    scratch_mb: int = 1024  # the scratch home (and /tmp inside it); /dev/shm gets a quarter of it
+    scratch_mb: int = 1024  # the scratch home; /tmp and /dev/shm get a quarter of it each
 
 
 def sandbox_problem() -> str | None:
@@ -140,6 +140,14 @@ class Sandbox:
             "--die-with-parent",
             "--unsetenv",
             "JPY_PARENT_PID",
+            # /tmp first, as its own small tmpfs: the course itself may live under /tmp (a CI clone),
+            # and the read-only binds below must land on top of it, not be hidden by it
+            "--perms",
+            "01777",
+            "--size",
+            str(lim.scratch_mb * mb // 4),
+            "--tmpfs",
+            "/tmp",
             *_ro_binds(),
             "--proc",
             "/proc",
@@ -157,13 +165,6 @@ class Sandbox:
             str(lim.scratch_mb * mb),
             "--tmpfs",
             HOME,
-            "--perms",
-            "01777",
-            "--dir",
-            f"{HOME}/.tmp",
-            "--symlink",
-            f"{HOME}/.tmp",
-            "/tmp",
         ]
         if not self.root:  # no setuid-root here: an unprivileged user namespace, nested ones refused
             bwrap[1:1] = ["--unshare-user", "--disable-userns"]

@@ -26,7 +26,9 @@ def test_run_notebook_measures_time_memory_and_headline(tmp_path):
     nbformat.write(nb, path)
     row = bench.run_notebook(path, "quick", timeout=300, calibration_s=2.0, store=True)
     assert row["notebook"] == "98_tiny" and row["profile"] == "quick"
-    assert row["multiple"] == pytest.approx(row["seconds"] / 2.0, abs=0.01) and row["cpu_seconds"] > 0
+    assert (
+        row["multiple"] == pytest.approx(row["seconds"] / 2.0, abs=0.05) and row["cpu_seconds"] > 0
+    )  # seconds are rounded
     stored = nbformat.read(path, as_version=4)  # store=True wrote the executed notebook back
     assert "accuracy = 0.9100" in stored.cells[0].outputs[0]["text"]
     assert row["metric"] == "accuracy" and row["value"] == 0.91 and row["target"] == 0.95
