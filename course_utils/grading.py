@@ -120,14 +120,14 @@ def safe_cell(value):
     return value
 
 
-def _write_csv_atomically(path: Path, columns: list[str], rows: list[dict]) -> None:
+@contextlib.contextmanager
+def _atomic_file(path: Path, **open_args):
+    """A text file that replaces `path` only once it is written and synced (never half a file)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
-            writer = csv.DictWriter(fh, fieldnames=columns)
-            writer.writeheader()
-            writer.writerows({k: safe_cell(r.get(k, "")) for k in columns} for r in rows)
+        with os.fdopen(fd, "w", encoding="utf-8", **open_args) as fh:
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -135,21 +135,18 @@ def _write_csv_atomically(path: Path, columns: list[str], rows: list[dict]) -> N
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _write_csv_atomically(path: Path, columns: list[str], rows: list[dict]) -> None:
+    with _atomic_file(path, newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows({k: safe_cell(r.get(k, "")) for k in columns} for r in rows)
 
 
 def _write_json_atomically(path: Path, data) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=1)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    with _atomic_file(path) as fh:
+        json.dump(data, fh, indent=1)
 
 
 def _error_of(cell) -> str | None:

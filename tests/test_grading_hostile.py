@@ -43,10 +43,11 @@ def _ensure_bwrap() -> None:
         pytest.skip(f"grading sandbox unavailable here: {problem}")
 
 
-def _toy(folder: Path) -> Path:
+def toy_notebook(title: str):
+    """A tiny course notebook: exercise 1 (2 points, with a hidden test) and exercise 2."""
     nb = new_notebook(
         cells=[
-            new_markdown_cell("# 98 · Hostile toy"),
+            new_markdown_cell(title),
             new_code_cell("from course_utils.checks import check_close, check_metric"),
             new_code_cell(
                 "# Exercise 1\ndef square(x):\n    ### BEGIN SOLUTION\n    return x * x\n    ### END SOLUTION"
@@ -60,6 +61,11 @@ def _toy(folder: Path) -> Path:
         ]
     )
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return nb
+
+
+def _toy(folder: Path) -> Path:
+    nb = toy_notebook("# 98 · Hostile toy")
     path = folder / "98_hostile.ipynb"
     nbformat.write(nb, path)
     tag(path)

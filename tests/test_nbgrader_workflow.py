@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 
 import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from course_utils.assignments import tag
+from tests.test_grading_hostile import toy_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 NBGRADER = [sys.executable, "-m", "nbgrader"]
@@ -32,23 +32,8 @@ def test_generate_autograde_export(tmp_path):
     course = tmp_path / "course"
     (course / "source" / "ps1").mkdir(parents=True)
     shutil.copy(ROOT / "nbgrader_config.py", course / "nbgrader_config.py")
-    nb = new_notebook(
-        cells=[
-            new_markdown_cell("# 97 · nbgrader toy"),
-            new_code_cell("from course_utils.checks import check_close, check_metric"),
-            new_code_cell(
-                "# Exercise 1\ndef square(x):\n    ### BEGIN SOLUTION\n    return x * x\n    ### END SOLUTION"
-            ),
-            new_code_cell(
-                "# Check exercise 1 (2 points)\ncheck_close(square(3.0), 9.0, name='square(3)')\n"
-                "### BEGIN HIDDEN TESTS\ncheck_close(square(-2.0), 4.0, name='square(-2)')\n### END HIDDEN TESTS"
-            ),
-            new_code_cell("# Exercise 2\n### BEGIN SOLUTION\nanswer = 42\n### END SOLUTION"),
-            new_code_cell("# Check exercise 2\ncheck_metric(answer, 42, name='answer')"),
-        ]
-    )
+    nb = toy_notebook("# 97 · nbgrader toy")
     nb.cells[4].metadata["course"] = {"wrong_answers": ["answer = 41"]}  # stays with the instructor
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     source = course / "source" / "ps1" / "97_toy.ipynb"
     nbformat.write(nb, source)
     tag(source)  # exactly what the committed notebooks carry
