@@ -70,7 +70,7 @@ def test_over_budget_reports_time_and_memory():
 def test_over_budget_uses_calibration_multiples_when_measured():
     budget = bench.BUDGET_MULTIPLES["quick"]
     fast_host = dict(_row("01_a", "quick", 40), calibration_s=2.0, multiple=40 / 2.0)  # 20x: over
-    slow_host = dict(_row("02_b", "quick", 50), calibration_s=8.0, multiple=50 / 8.0)  # 6.2x: within
+    slow_host = dict(_row("02_b", "quick", 50), calibration_s=16.0, multiple=50 / 16.0)  # 3.1x: within
     notes = bench.over_budget([fast_host, slow_host])
     assert len(notes) == 1 and notes[0].startswith(f"01_a (quick): 20.0 calibrations > {budget:.1f}")
     # today's budgets stay as strict: 30 s on the Xeon is the quick budget in multiples
@@ -138,6 +138,13 @@ def test_results_table_matches_the_stored_outputs():
         )
 
 
+# Budget misses measured on the reference Xeon and left open in the issue tracker (see the session
+# notes). Exact both ways: a new miss fails, and so does a listed one that is back within budget
+# (then take it off the list).
+KNOWN_OVER_BUDGET = set()
+
+
 def test_committed_results_are_within_budget():
     rows = bench.read_results(bench.project_root() / "benchmarks" / "results.csv")
-    assert rows and bench.over_budget(rows) == []
+    notes = bench.over_budget(rows)
+    assert rows and {note.split(":")[0] for note in notes} == KNOWN_OVER_BUDGET, notes
