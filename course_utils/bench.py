@@ -283,7 +283,8 @@ def markdown_table(rows: list[dict]) -> str:
         )
 
     devices = "; ".join(
-        f"{device} ({runs(profiles)})" if len(by_device) > 1 else device for device, profiles in by_device.items()
+        f"{device} ({runs(profiles)})" if len(by_device) > 1 else device
+        for device, profiles in by_device.items()
     )
     tf_version = ", ".join(sorted({r["tf_version"] for r in rows})) or "?"
     calibrations = sorted(

@@ -141,7 +141,13 @@ def test_results_table_matches_the_stored_outputs():
 # Budget misses measured on the reference Xeon and left open in the issue tracker (see the session
 # notes). Exact both ways: a new miss fails, and so does a listed one that is back within budget
 # (then take it off the list).
-KNOWN_OVER_BUDGET = set()
+KNOWN_OVER_BUDGET = {
+    f"{notebook} (quick)"
+    for notebook in (
+        "01_ml_vs_dl", "02_cnn", "03_resnet", "05_siamese", "06_capsule_networks", "09_gru",
+        "10_transformer", "11_autoencoders", "13_gan", "15_nas", "17_text_and_language_models",
+    )
+}  # fmt: skip
 
 
 def test_committed_results_are_within_budget():
