@@ -77,6 +77,20 @@ def test_over_budget_uses_calibration_multiples_when_measured():
     assert budget * bench.CALIBRATION_XEON_S == pytest.approx(30)
 
 
+def test_calibration_brackets_the_runs(tmp_path, monkeypatch):
+    # the VM's speed drifts: the multiples use the mean of a calibration before and one after the runs
+    times = iter([6.0, 8.0])
+    monkeypatch.setattr(bench, "calibrate", lambda: next(times))
+    monkeypatch.setattr(
+        bench, "run_notebook", lambda path, profile, timeout, store: dict(_row(path.stem, profile, 21.0))
+    )
+    notebook = tmp_path / "96_fake.ipynb"
+    notebook.write_text("{}")
+    assert bench.main(["--notebooks", str(notebook), "--out", str(tmp_path / "out")]) == 0
+    (row,) = bench.read_results(tmp_path / "out" / "results.csv")
+    assert float(row["calibration_s"]) == 7.0 and float(row["multiple"]) == 3.0
+
+
 def test_calibration_job_runs():
     seconds = bench.calibrate(repeats=1)
     assert 0.5 < seconds < 300
@@ -144,8 +158,7 @@ def test_results_table_matches_the_stored_outputs():
 KNOWN_OVER_BUDGET = {
     f"{notebook} (quick)"
     for notebook in (
-        "01_ml_vs_dl", "02_cnn", "03_resnet", "05_siamese", "06_capsule_networks", "09_gru",
-        "10_transformer", "11_autoencoders", "13_gan", "15_nas", "17_text_and_language_models",
+        "02_cnn", "03_resnet", "13_gan",
     )
 }  # fmt: skip
 
