@@ -174,11 +174,13 @@ def setup(
     deterministic: bool = True,
     verbose: bool = True,
     cpu_devices: int | None = None,
+    prebuild: bool = True,
 ) -> Course:
     """Silence TF logs, seed everything, configure devices and return the `Course` settings.
 
     `cpu_devices=2` splits the CPU into two logical devices (for tf.distribute on a laptop); it must
-    happen before TensorFlow runs its first operation.
+    happen before TensorFlow runs its first operation. `prebuild` builds each model's optimizer and
+    metric variables before its first trace (`course_utils.prebuild`); False keeps Keras's own path.
     """
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}.")
@@ -200,6 +202,10 @@ def setup(
     import tensorflow as tf
 
     tf.get_logger().setLevel("ERROR")
+    from course_utils import prebuild as build_first
+
+    # Each model's first fit traces once, not twice; the numbers stay the same.
+    build_first.install() if prebuild else build_first.uninstall()
     gpus = tf.config.list_physical_devices("GPU")
     for gpu in gpus:
         try:

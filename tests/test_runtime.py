@@ -129,6 +129,15 @@ def test_setup_seeds_and_reports(capsys):
     assert "profile: quick | seed: 7" in capsys.readouterr().out
 
 
+def test_setup_builds_models_first_unless_told_not_to():
+    from keras.src.backend.tensorflow.trainer import TensorFlowTrainer
+
+    setup(seed=0, profile="quick", verbose=False, prebuild=False)
+    assert not hasattr(TensorFlowTrainer._maybe_symbolic_build, "keras_own")
+    setup(seed=0, profile="quick", verbose=False)
+    assert hasattr(TensorFlowTrainer._maybe_symbolic_build, "keras_own")
+
+
 def test_setup_silences_tensorflow_before_import():
     import subprocess
     import sys
