@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import random
@@ -195,7 +196,8 @@ def setup(
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    if "tensorflow" not in sys.modules:
+    first_import = "tensorflow" not in sys.modules
+    if first_import:
         with _silenced_stderr_fd():
             import tensorflow as tf  # noqa: F401
     import keras
@@ -227,6 +229,11 @@ def setup(
         for i, d in enumerate(kind_devices)
     )
     _configure_matplotlib()
+    if first_import:
+        # clear_session() before each model runs gc.collect(), which would walk the ~400,000 objects of
+        # TensorFlow, Keras and matplotlib every time (0.14 s each); frozen, they are skipped.
+        gc.collect()
+        gc.freeze()
     if verbose:
         print(
             f"TensorFlow {tf.__version__} | Keras {keras.__version__} | "

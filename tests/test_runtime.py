@@ -138,19 +138,32 @@ def test_setup_builds_models_first_unless_told_not_to():
     assert hasattr(TensorFlowTrainer._maybe_symbolic_build, "keras_own")
 
 
-def test_setup_silences_tensorflow_before_import():
+# After setup(): how many objects are frozen, and whether a cycle made later is still collected.
+FRESH_SETUP = """
+import gc, weakref
+import course_utils
+course_utils.setup(profile="quick")
+class Node: pass
+a, b = Node(), Node()
+a.other, b.other = b, a
+alive = weakref.ref(a)
+del a, b
+gc.collect()
+print("frozen", gc.get_freeze_count(), "cycle collected", alive() is None)
+"""
+
+
+def test_setup_silences_tensorflow_before_import_and_freezes_it():
     import subprocess
     import sys
 
-    done = subprocess.run(
-        [sys.executable, "-c", "import course_utils; course_utils.setup(profile='quick')"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = subprocess.run([sys.executable, "-c", FRESH_SETUP], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stderr == "", f"TensorFlow wrote to stderr: {done.stderr[:300]!r}"
     assert "profile: quick" in done.stdout
+    frozen = int(done.stdout.split("frozen ")[1].split()[0])
+    assert frozen > 100_000, done.stdout  # TensorFlow's and Keras's objects, skipped by every gc.collect()
+    assert "cycle collected True" in done.stdout
 
 
 @pytest.mark.parametrize("count", [0, -1, 1.5, True, "2"])
