@@ -3,9 +3,11 @@
 Without a distribution strategy, Keras 3 (TensorFlow backend) defers this to the first trace of the
 training step; a `tf.function` that creates variables on its first call is traced a second time, so
 every new model pays for two traces. Under a strategy Keras builds the state first, and that is what
-`install()` makes it do for every built model (one with an `Input`). Every number
-stays the same (tests/test_prebuild.py checks losses and weights against Keras's own path); the
-first `fit` of a small CNN takes a quarter to a half less time.
+`install()` makes it do for every built model (one with an `Input`). Every number stays the same
+(tests/test_prebuild.py checks losses and weights against Keras's own path); the first `fit` of a
+small CNN takes a quarter to a half less time. The hook is Keras's private `_maybe_symbolic_build`:
+if a Keras upgrade renames it, install() returns False and Keras keeps its own path, and if Keras
+starts building first itself, test_prebuild's trace count says so and this module can go.
 """
 
 from __future__ import annotations
