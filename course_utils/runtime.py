@@ -204,10 +204,12 @@ def setup(
     import tensorflow as tf
 
     tf.get_logger().setLevel("ERROR")
-    from course_utils import prebuild as build_first
+    from course_utils import prebuild as model_prebuild
 
-    # Each model's first fit traces once, not twice; the numbers stay the same.
-    build_first.install() if prebuild else build_first.uninstall()
+    if prebuild:
+        model_prebuild.install()  # each model's first fit traces once, not twice; the same numbers
+    else:
+        model_prebuild.uninstall()
     gpus = tf.config.list_physical_devices("GPU")
     for gpu in gpus:
         try:
