@@ -162,7 +162,7 @@ class SearchBudget:
 
 
 def pareto_front(costs: Sequence[float], scores: Sequence[float]) -> np.ndarray:
-    """Indices of the points no other point beats (lower or equal cost and higher score), by cost."""
+    """Indices of the non-dominated points, by cost; of several identical points, only the first."""
     costs, scores = np.asarray(costs, dtype=float), np.asarray(scores, dtype=float)
     if costs.ndim != 1 or costs.shape != scores.shape:
         raise ValueError(
