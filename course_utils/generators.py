@@ -141,10 +141,8 @@ def make_gaussian_mixture(
     return (centres + rng.normal(0, std, (n, 2))).astype(np.float32), which.astype(np.int64)
 
 
-def mixture_modes_covered(
-    samples: np.ndarray, *, modes: int = 8, radius: float = 2.0, std: float = 0.05, min_share: float = 0.01
-) -> tuple[int, float]:
-    """Count the mixture modes that hold ≥ min_share of samples within 3 std; also return the share of good samples."""
+def _good_samples_per_mode(samples, modes: int, radius: float, std: float) -> tuple[np.ndarray, np.ndarray]:
+    # (good samples per mode, which samples are good): good = within 3 std of the nearest centre
     samples = np.asarray(samples, dtype=float)
     if samples.ndim != 2 or samples.shape[1] != 2 or len(samples) == 0:
         raise ValueError(f"samples must be a non-empty (N, 2) array, got {samples.shape}.")
@@ -152,8 +150,26 @@ def mixture_modes_covered(
     centres = radius * np.stack([np.cos(angles), np.sin(angles)], axis=1)
     dist = np.linalg.norm(samples[:, None, :] - centres[None], axis=2)
     nearest, close = dist.argmin(1), dist.min(1) <= 3 * std
-    counts = np.bincount(nearest[close], minlength=modes)
-    return int((counts >= min_share * len(samples)).sum()), float(close.mean())
+    return np.bincount(nearest[close], minlength=modes), close
+
+
+def mixture_modes_covered(
+    samples: np.ndarray, *, modes: int = 8, radius: float = 2.0, std: float = 0.05, min_share: float = 0.01
+) -> tuple[int, float]:
+    """Count the mixture modes that hold ≥ min_share of samples within 3 std; also return the share of good samples."""
+    counts, close = _good_samples_per_mode(samples, modes, radius, std)
+    return int((counts >= min_share * len(close)).sum()), float(close.mean())
+
+
+def mixture_mode_balance(
+    samples: np.ndarray, *, modes: int = 8, radius: float = 2.0, std: float = 0.05
+) -> float:
+    """Entropy of the good samples' spread over the modes / log(modes): 1 = equal shares, 0 = one mode or none."""
+    counts, _ = _good_samples_per_mode(samples, modes, radius, std)
+    if counts.sum() == 0:
+        return 0.0
+    shares = counts[counts > 0] / counts.sum()
+    return float(abs((shares * np.log(shares)).sum()) / np.log(modes))  # abs: no -0.0 for one mode
 
 
 def make_windows(series, window: int, horizon: int = 1) -> tuple[np.ndarray, np.ndarray]:

@@ -86,6 +86,21 @@ def test_mixture_and_modes_covered():
         g.make_gaussian_mixture(10, std=0)
 
 
+def test_mode_balance_tells_an_even_spread_from_one_dominant_mode():
+    points, modes = g.make_gaussian_mixture(800, modes=8, seed=0)
+    assert g.mixture_mode_balance(points) > 0.99  # 100 points per mode
+    # 93 % on one mode and 1 % on each other one: all 8 "covered" at the 1 % rule, but far from balanced
+    lopsided = np.concatenate(
+        [points[modes == 0][:1].repeat(93, axis=0)] + [points[modes == m][:1] for m in range(1, 8)]
+    )
+    assert g.mixture_modes_covered(lopsided)[0] == 8
+    assert g.mixture_mode_balance(lopsided) < 0.25
+    assert g.mixture_mode_balance(points[modes == 3]) == 0.0
+    assert g.mixture_mode_balance(np.zeros((10, 2))) == 0.0  # no good sample at all
+    with pytest.raises(ValueError, match=r"\(N, 2\)"):
+        g.mixture_mode_balance(np.zeros((0, 2)))
+
+
 def test_windows():
     x, y = g.make_windows(np.arange(10), window=3, horizon=2)
     assert x.shape == (6, 3, 1) and x.dtype == np.float32
